@@ -1,0 +1,113 @@
+/*
+ * options.c - the agent's knobs: defaults, and the TRIAGE_* environment.
+ *
+ * Every knob has a variable and a field of struct triage_options. A
+ * malformed variable is an error, never silently ignored: an operator
+ * who typed TRIAGE_CPU_HZ=1OO must learn it at once.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+TRIAGE_API void triage_options_init(struct triage_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->cpu_hz = TRIAGE_CPU_HZ_DEFAULT;
+	opts->verbose = 1;
+}
+
+int opt_parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || *s == '+' || *s == ' ')
+		return TRIAGE_EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return TRIAGE_EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int env_int(const char *name, long min, long max, int *field,
+		   const char **bad)
+{
+	const char *s = getenv(name);
+	long v;
+
+	if (!s)
+		return 0;
+	if (opt_parse_int(s, min, max, &v) < 0) {
+		*bad = name;
+		return TRIAGE_EINVAL;
+	}
+	*field = (int)v;
+	return 0;
+}
+
+static int env_timer(int *field, const char **bad)
+{
+	static const char *const names[] = {"auto", "perf", "posix"};
+	const char *s = getenv("TRIAGE_CPU_TIMER");
+	int i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < 3; i++) {
+		if (!strcmp(s, names[i])) {
+			*field = i;
+			return 0;
+		}
+	}
+	*bad = "TRIAGE_CPU_TIMER";
+	return TRIAGE_EINVAL;
+}
+
+/* Empty strings count as unset, so `TRIAGE_LISTEN= prog` turns TCP off. */
+static const char *env_str(const char *name)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? s : NULL;
+}
+
+int opt_from_env(struct triage_options *opts, const char **bad)
+{
+	int err = 0;
+
+	triage_options_init(opts);
+	*bad = NULL;
+	opts->socket_dir = env_str("TRIAGE_SOCKET_DIR");
+	opts->listen = env_str("TRIAGE_LISTEN");
+	opts->token = env_str("TRIAGE_TOKEN");
+	opts->cpuprofile = env_str("TRIAGE_CPUPROFILE");
+	if (!err)
+		err = env_int("TRIAGE_CPU_HZ", 1, TRIAGE_CPU_HZ_MAX,
+			      &opts->cpu_hz, bad);
+	if (!err)
+		err = env_int("TRIAGE_VERBOSE", 0, 2, &opts->verbose, bad);
+	if (!err)
+		err = env_timer(&opts->cpu_timer, bad);
+	return err;
+}
+
+TRIAGE_API int triage_options_from_env(struct triage_options *opts)
+{
+	const char *bad;
+
+	return opt_from_env(opts, &bad);
+}
+
+int opt_validate(const struct triage_options *o)
+{
+	if (o->cpu_hz < 1 || o->cpu_hz > TRIAGE_CPU_HZ_MAX)
+		return TRIAGE_EINVAL;
+	if (o->cpu_timer < 0 || o->cpu_timer > 2)
+		return TRIAGE_EINVAL;
+	return 0;
+}
