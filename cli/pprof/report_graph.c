@@ -1,0 +1,423 @@
+/*
+ * report_graph.c - the graph behind pprof's reports, at function
+ * granularity: one node per function name (or per mapping file for
+ * frames without one), flat = value of samples whose innermost frame is
+ * that function, cum = value of samples with the function anywhere in
+ * the stack, counted once per sample. Edges between caller and callee
+ * are kept only for what -top shows of them: whether a node is reached
+ * through inlined calls.
+ *
+ * Trimming follows pprof's -top: nodes whose |cum| falls under
+ * nodefraction of the total are dropped and the graph rebuilt from the
+ * samples without them; then, with a node count, only the first nodes
+ * in sort order are kept and the graph is rebuilt once more.
+ */
+#include "report_internal.h"
+
+#include "triage.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_NODE UINT32_MAX
+
+/* The identity of a node: pprof's NodeInfo once aggregated to functions. */
+struct node_key {
+	const char *name;
+	const char *objfile;
+	int64_t start_line;
+};
+
+struct graph_ctx {
+	struct report_graph *g;
+	struct tprof_arena *a;
+	struct tprof_index node_ix;
+	size_t nodes_cap;
+};
+
+static bool node_eq(const void *ctx, uint32_t pos, const void *key)
+{
+	const struct report_node *n =
+	    &((const struct graph_ctx *)ctx)->g->nodes[pos];
+	const struct node_key *k = key;
+
+	return n->start_line == k->start_line && !strcmp(n->name, k->name) &&
+	       !strcmp(n->objfile, k->objfile);
+}
+
+const char *report_path_base(const char *path, char *buf, size_t len)
+{
+	size_t n = strlen(path), start;
+
+	if (!n)
+		return ".";
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 1 && path[0] == '/')
+		return "/";
+	for (start = n; start > 0 && path[start - 1] != '/'; start--)
+		;
+	snprintf(buf, len, "%.*s", (int)(n - start), path + start);
+	return buf;
+}
+
+/* Sets the two strings a node is shown and tie-broken by. */
+static int node_names(struct graph_ctx *c, struct report_node *n)
+{
+	char base[4096], *s;
+	size_t len;
+
+	if (*n->name)
+		n->printable = (char *)n->name;
+	else if (*n->objfile)
+		n->printable = NULL;
+	else
+		n->printable = (char *)"<unknown>";
+	if (!n->printable) {
+		report_path_base(n->objfile, base, sizeof(base));
+		len = strlen(base) + 3;
+		n->printable = tprof_arena_calloc(c->a, len, 1);
+		if (!n->printable)
+			return TRIAGE_ENOMEM;
+		snprintf(n->printable, len, "[%s]", base);
+	}
+
+	/* fmt.Sprint of the NodeInfo, for pprof's last tie-break. */
+	len = strlen(n->name) + strlen(n->objfile) + 48;
+	s = tprof_arena_calloc(c->a, len, 1);
+	if (!s)
+		return TRIAGE_ENOMEM;
+	snprintf(s, len, "{%s  0  %" PRId64 " 0 %s}", n->name, n->start_line,
+		 n->objfile);
+	n->info = s;
+	return 0;
+}
+
+/* The node with key `k`, created on first sight; NO_NODE when OOM. */
+static uint32_t node_intern(struct graph_ctx *c, const struct node_key *k)
+{
+	struct report_graph *g = c->g;
+	uint64_t h = tprof_hash_add(tprof_hash_str(k->name),
+				    tprof_hash_add(tprof_hash_str(k->objfile),
+						   (uint64_t)k->start_line));
+	uint32_t pos = tprof_index_find(&c->node_ix, h, node_eq, c, k);
+	struct report_node *n;
+
+	if (pos != TPROF_INDEX_NONE)
+		return pos;
+	if (g->nnodes >= TPROF_INDEX_MAX ||
+	    tprof_grow((void **)&g->nodes, &c->nodes_cap, g->nnodes + 1,
+		       sizeof(*g->nodes)))
+		return NO_NODE;
+	n = &g->nodes[g->nnodes];
+	memset(n, 0, sizeof(*n));
+	n->name = k->name;
+	n->objfile = k->objfile;
+	n->start_line = k->start_line;
+	if (node_names(c, n) ||
+	    tprof_index_add(&c->node_ix, h, (uint32_t)g->nnodes))
+		return NO_NODE;
+	return (uint32_t)g->nnodes++;
+}
+
+/* The key of a frame: its function's name, or for a nameless function
+ * (or a location without lines) the mapping's file. */
+static void frame_key(struct node_key *k, const struct tprof_location *l,
+		      const struct tprof_line *line)
+{
+	const char *obj = l->mapping ? l->mapping->filename : "";
+
+	k->name = line ? line->function->name : "";
+	k->objfile = "";
+	k->start_line = 0;
+	if (!*k->name) {
+		k->objfile = obj;
+		k->start_line = line ? line->function->start_line : 0;
+	}
+}
+
+/* Creates the nodes of every location's lines. */
+static int create_nodes(struct graph_ctx *c, const struct report_view *v)
+{
+	struct report_graph *g = c->g;
+	const struct tprof *p = v->p;
+	struct node_key k;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < p->nlocations; i++)
+		n += v->locs[i].nlines ? v->locs[i].nlines : 1;
+	g->loc_start =
+	    tprof_arena_calloc(c->a, p->nlocations + 1, sizeof(*g->loc_start));
+	g->loc_nodes = tprof_arena_calloc(c->a, n, sizeof(*g->loc_nodes));
+	if (!g->loc_start || !g->loc_nodes)
+		return TRIAGE_ENOMEM;
+
+	for (i = 0, n = 0; i < p->nlocations; i++) {
+		const struct view_loc *vl = &v->locs[i];
+
+		g->loc_start[i] = n;
+		for (j = 0; j < (vl->nlines ? vl->nlines : 1); j++) {
+			frame_key(&k, &p->locations[i],
+				  vl->nlines ? vl->lines[j] : NULL);
+			g->loc_nodes[n] = node_intern(c, &k);
+			if (g->loc_nodes[n++] == NO_NODE)
+				return TRIAGE_ENOMEM;
+		}
+	}
+	g->loc_start[i] = n;
+	return 0;
+}
+
+static bool edge_eq(const void *ctx, uint32_t pos, const void *key)
+{
+	const struct report_edge *e =
+	    &((const struct report_graph *)ctx)->edges[pos];
+	const uint32_t *k = key;
+
+	return e->src == k[0] && e->dst == k[1];
+}
+
+/* Adds a sample's weight to the edge src -> dst, once per sample. */
+static int edge_add(struct report_graph *g, uint32_t src, uint32_t dst,
+		    int64_t w, bool is_inline, size_t stamp)
+{
+	uint32_t key[2] = {src, dst};
+	uint64_t h = tprof_hash_add(tprof_hash_u64(src), dst);
+	uint32_t pos = tprof_index_find(&g->edge_ix, h, edge_eq, g, key);
+	struct report_edge *e;
+
+	if (pos == TPROF_INDEX_NONE) {
+		if (g->nedges >= TPROF_INDEX_MAX ||
+		    tprof_grow((void **)&g->edges, &g->edges_cap, g->nedges + 1,
+			       sizeof(*g->edges)) ||
+		    tprof_index_add(&g->edge_ix, h, (uint32_t)g->nedges))
+			return TRIAGE_ENOMEM;
+		pos = (uint32_t)g->nedges++;
+		e = &g->edges[pos];
+		e->src = src;
+		e->dst = dst;
+		e->weight = 0;
+		e->is_inline = is_inline;
+		e->stamp = 0;
+	}
+	e = &g->edges[pos];
+	if (e->stamp == stamp)
+		return 0;
+	e->stamp = stamp;
+	e->weight += w;
+	if (!is_inline)
+		e->is_inline = false;
+	return 0;
+}
+
+/*
+ * Walks one sample from the root: cum once per node, edges once per
+ * pair, flat to the innermost frame unless that frame was left out.
+ */
+static int add_sample(struct report_graph *g, const struct report_view *v,
+		      const struct view_sample *s, size_t stamp, bool kept_only)
+{
+	uint32_t parent = NO_NODE;
+	bool residual = false;
+	size_t i, k;
+
+	for (i = s->nlocs; i-- > 0;) {
+		size_t li = (size_t)(s->locs[i] - v->p->locations);
+		size_t start = g->loc_start[li],
+		       n = g->loc_start[li + 1] - start;
+
+		for (k = n; k-- > 0;) {
+			uint32_t id = g->loc_nodes[start + k];
+			struct report_node *node = &g->nodes[id];
+
+			if (kept_only && !node->kept) {
+				residual = true;
+				continue;
+			}
+			if (node->stamp != stamp) {
+				node->stamp = stamp;
+				node->cum += s->value;
+			}
+			if (parent != NO_NODE && id != parent &&
+			    edge_add(g, parent, id, s->value, k != n - 1,
+				     stamp))
+				return TRIAGE_ENOMEM;
+			parent = id;
+			residual = false;
+		}
+	}
+	if (parent != NO_NODE && !residual)
+		g->nodes[parent].flat += s->value;
+	return 0;
+}
+
+/* (Re)computes every node's values and the edges from the samples,
+ * leaving out unkept nodes when `kept_only`; lists the nodes left. */
+static int accumulate(struct report_graph *g, const struct report_view *v,
+		      bool kept_only)
+{
+	size_t i;
+
+	for (i = 0; i < g->nnodes; i++) {
+		g->nodes[i].flat = g->nodes[i].cum = 0;
+		g->nodes[i].stamp = 0;
+	}
+	g->nedges = 0;
+	tprof_index_free(&g->edge_ix);
+
+	for (i = 0; i < v->nsamples; i++) {
+		if (v->samples[i].value == 0)
+			continue;
+		if (add_sample(g, v, &v->samples[i], i + 1, kept_only))
+			return TRIAGE_ENOMEM;
+	}
+
+	g->nshown = 0;
+	for (i = 0; i < g->nnodes; i++)
+		if (g->nodes[i].flat || g->nodes[i].cum)
+			g->shown[g->nshown++] = &g->nodes[i];
+	return 0;
+}
+
+static int cmp_flat(const void *pa, const void *pb)
+{
+	const struct report_node *a = *(struct report_node *const *)pa;
+	const struct report_node *b = *(struct report_node *const *)pb;
+	int64_t x = report_abs64(a->flat), y = report_abs64(b->flat);
+	int c;
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	c = strcmp(a->printable, b->printable);
+	if (c)
+		return c;
+	x = report_abs64(a->cum);
+	y = report_abs64(b->cum);
+	if (x != y)
+		return x > y ? -1 : 1;
+	return strcmp(a->info, b->info);
+}
+
+static int cmp_cum(const void *pa, const void *pb)
+{
+	const struct report_node *a = *(struct report_node *const *)pa;
+	const struct report_node *b = *(struct report_node *const *)pb;
+	int64_t x = report_abs64(a->cum), y = report_abs64(b->cum);
+	int c;
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	c = strcmp(a->printable, b->printable);
+	if (c)
+		return c;
+	x = report_abs64(a->flat);
+	y = report_abs64(b->flat);
+	if (x != y)
+		return x > y ? -1 : 1;
+	return strcmp(a->info, b->info);
+}
+
+static void sort_shown(struct report_graph *g, bool cum)
+{
+	qsort(g->shown, g->nshown, sizeof(*g->shown), cum ? cmp_cum : cmp_flat);
+}
+
+/* Marks nodes reached by edges heavy enough to survive the cutoff. */
+static void mark_inline(struct report_graph *g, int64_t edge_cutoff)
+{
+	size_t i;
+
+	for (i = 0; i < g->nedges; i++) {
+		const struct report_edge *e = &g->edges[i];
+		struct report_node *dst = &g->nodes[e->dst];
+
+		if (report_abs64(e->weight) < edge_cutoff)
+			continue;
+		if (e->is_inline)
+			dst->inline_in = true;
+		else
+			dst->call_in = true;
+	}
+}
+
+/* Keeps only the shown nodes from `from` on, and rebuilds. */
+static int keep_and_rebuild(struct report_graph *g, const struct report_view *v,
+			    size_t nkeep)
+{
+	size_t i;
+
+	for (i = 0; i < g->nnodes; i++)
+		g->nodes[i].kept = false;
+	for (i = 0; i < nkeep; i++)
+		g->shown[i]->kept = true;
+	return accumulate(g, v, true);
+}
+
+/* pprof's newTrimmedGraph, for a text report. */
+static int trim(struct report_graph *g, const struct report_view *v,
+		const struct report_options *o)
+{
+	int64_t total = 0, node_cutoff, edge_cutoff;
+	size_t i, nkeep = 0;
+
+	for (i = 0; i < g->nshown; i++)
+		total += g->shown[i]->flat;
+	node_cutoff = report_abs64((int64_t)((double)total * o->nodefraction));
+	edge_cutoff =
+	    report_abs64((int64_t)((double)total * REPORT_EDGE_FRACTION));
+
+	if (node_cutoff > 0) {
+		for (i = 0; i < g->nshown; i++)
+			if (report_abs64(g->shown[i]->cum) >= node_cutoff)
+				g->shown[nkeep++] = g->shown[i];
+		if (nkeep != g->nshown) {
+			g->dropped_nodes = g->nshown - nkeep;
+			if (keep_and_rebuild(g, v, nkeep))
+				return TRIAGE_ENOMEM;
+		}
+	}
+	g->orig_count = g->nshown;
+	sort_shown(g, o->cum);
+
+	if (o->nodecount > 0 && g->nshown > (size_t)o->nodecount) {
+		if (keep_and_rebuild(g, v, (size_t)o->nodecount))
+			return TRIAGE_ENOMEM;
+		sort_shown(g, o->cum);
+	}
+	mark_inline(g, edge_cutoff);
+	return 0;
+}
+
+int graph_build(struct report_graph *g, const struct report_view *v,
+		const struct report_options *o, struct tprof_arena *a)
+{
+	struct graph_ctx c = {.g = g, .a = a};
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	tprof_index_init(&g->edge_ix);
+	tprof_index_init(&c.node_ix);
+	rc = create_nodes(&c, v);
+	tprof_index_free(&c.node_ix);
+	if (!rc) {
+		g->shown = tprof_malloc(g->nnodes * sizeof(*g->shown));
+		if (!g->shown)
+			rc = TRIAGE_ENOMEM;
+	}
+	if (!rc)
+		rc = accumulate(g, v, false);
+	if (!rc)
+		rc = trim(g, v, o);
+	return rc;
+}
+
+void graph_free(struct report_graph *g)
+{
+	tprof_mfree(g->nodes);
+	tprof_mfree(g->edges);
+	tprof_mfree(g->shown);
+	tprof_index_free(&g->edge_ix);
+	memset(g, 0, sizeof(*g));
+}
