@@ -5,7 +5,8 @@
  * that function, cum = value of samples with the function anywhere in
  * the stack, counted once per sample. Edges between caller and callee
  * are kept only for what -top shows of them: whether a node is reached
- * through inlined calls.
+ * through inlined calls; so only edges into functions that were inlined
+ * somewhere (inner lines of a location) are tracked at all.
  *
  * Trimming follows pprof's -top: nodes whose |cum| falls under
  * nodefraction of the total are dropped and the graph rebuilt from the
@@ -162,8 +163,11 @@ static int create_nodes(struct graph_ctx *c, const struct report_view *v)
 			frame_key(&k, &p->locations[i],
 				  vl->nlines ? vl->lines[j] : NULL);
 			g->loc_nodes[n] = node_intern(c, &k);
-			if (g->loc_nodes[n++] == NO_NODE)
+			if (g->loc_nodes[n] == NO_NODE)
 				return TRIAGE_ENOMEM;
+			if (j + 1 < vl->nlines)
+				g->nodes[g->loc_nodes[n]].may_inline = true;
+			n++;
 		}
 	}
 	g->loc_start[i] = n;
@@ -241,6 +245,7 @@ static int add_sample(struct report_graph *g, const struct report_view *v,
 				node->cum += s->value;
 			}
 			if (parent != NO_NODE && id != parent &&
+			    node->may_inline &&
 			    edge_add(g, parent, id, s->value, k != n - 1,
 				     stamp))
 				return TRIAGE_ENOMEM;

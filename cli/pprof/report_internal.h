@@ -83,6 +83,7 @@ struct report_node {
 	int64_t flat, cum;
 	size_t stamp;		 /* the last sample that added to cum */
 	bool kept;		 /* in the set a rebuild keeps */
+	bool may_inline;	 /* an inner line of some location */
 	bool inline_in, call_in; /* reached by inlined / real calls */
 };
 
