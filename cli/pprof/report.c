@@ -1,7 +1,7 @@
 /*
- * report.c - pprof's -top report: picks the value to report, totals it
- * over every sample (before any filter, as pprof does, so percentages
- * stay relative to the whole profile), builds the filtered view and the
+ * report.c - pprof's -top report: picks the value to report, builds the
+ * filtered view (whose total is taken before any filter, as pprof does,
+ * so percentages stay relative to the whole profile) and the
  * trimmed function graph, picks the output unit from the smallest and
  * largest values shown, and prints the header and the rows.
  */
@@ -112,34 +112,6 @@ static int pick_index(const struct tprof *p, const char *si, size_t *out,
 	return bad_sample_index(p, si, err, errlen);
 }
 
-/* Whether a sample carries pprof's diff-base label. */
-static bool diff_base_sample(const struct tprof_sample *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nlabels; i++)
-		if (!strcmp(s->labels[i].key, "pprof::base") &&
-		    !strcmp(s->labels[i].str, "true"))
-			return true;
-	return false;
-}
-
-/* Sum of |value| over all samples (only diff-base ones when present). */
-static int64_t compute_total(const struct tprof *p, size_t vi)
-{
-	int64_t total = 0, base = 0;
-	size_t i;
-
-	for (i = 0; i < p->nsamples; i++) {
-		int64_t v = report_abs64(p->samples[i].values[vi]);
-
-		total += v;
-		if (diff_base_sample(&p->samples[i]))
-			base += v;
-	}
-	return base > 0 ? base : total;
-}
-
 static void format_value(const struct report *r, char *buf, size_t len,
 			 int64_t v)
 {
@@ -202,6 +174,17 @@ static void format_time(char *buf, size_t len, int64_t nanos)
 		 tm.tm_hour < 12 ? "am" : "pm", zone);
 }
 
+/* Whether comment i already came earlier (pprof's merge drops it). */
+static bool repeated(const char *const *comments, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (!strcmp(comments[j], comments[i]))
+			return true;
+	return false;
+}
+
 /* File, Build ID, comments, Type, Time and Duration, as pprof shows. */
 static void print_profile_labels(FILE *out, const struct report *r)
 {
@@ -217,7 +200,7 @@ static void print_profile_labels(FILE *out, const struct report *r)
 	if (p->nmappings && *p->mappings[0].build_id)
 		fprintf(out, "Build ID: %s\n", p->mappings[0].build_id);
 	for (i = 0; i < p->ncomments; i++)
-		if (p->comments[i][0] != '#')
+		if (p->comments[i][0] != '#' && !repeated(p->comments, i))
 			fprintf(out, "%s\n", p->comments[i]);
 	if (*r->type)
 		fprintf(out, "Type: %s\n", r->type);
@@ -339,7 +322,6 @@ int report_top(FILE *out, const struct tprof *p, const struct report_options *o,
 		return rc;
 	r.type = p->sample_types[r.vi].type;
 	r.unit = p->sample_types[r.vi].unit;
-	r.total = compute_total(p, r.vi);
 
 	a = tprof_arena_new();
 	if (!a) {
@@ -347,6 +329,7 @@ int report_top(FILE *out, const struct tprof *p, const struct report_options *o,
 		return TRIAGE_ENOMEM;
 	}
 	rc = view_build(&view, p, r.vi, o, a, err, errlen);
+	r.total = view.total;
 	if (!rc) {
 		rc = graph_build(&g, &view, o, a);
 		if (rc)

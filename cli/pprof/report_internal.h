@@ -55,19 +55,37 @@ struct view_sample {
 	int64_t value;
 };
 
+/* A sample after pprof's merge of equal samples: the first of them,
+ * and the sum of their selected values. */
+struct merged_sample {
+	const struct tprof_sample *sample;
+	int64_t value;
+};
+
 struct report_view {
 	const struct tprof *p;
 	size_t value_index;
+	struct merged_sample *merged; /* every merged sample, nonzero */
+	size_t nmerged;
+	int64_t total;	       /* sum of |value| (of diff-base ones if any) */
 	struct view_loc *locs; /* one per p->locations[] */
-	struct view_sample *samples;
+	struct view_sample *samples; /* those the filters kept */
 	size_t nsamples;
 };
 
 /*
- * Builds the view of `p` for value `value_index`: drop_frames pruning,
- * then focus/ignore/hide/show as pprof applies them. Memory comes from
- * `a`. Returns 0 or TRIAGE_EINVAL (bad regex) / TRIAGE_ENOMEM with a
- * reason in `err`.
+ * Merges equal samples as pprof does when it reads a profile, dropping
+ * those that sum to zero, and totals the selected value over them; sets
+ * merged, nmerged and total of `v` (p and value_index set). 0 or
+ * TRIAGE_ENOMEM.
+ */
+int view_merge(struct report_view *v, struct tprof_arena *a);
+
+/*
+ * Builds the view of `p` for value `value_index`: merging (above),
+ * drop_frames pruning, then focus/ignore/hide/show as pprof applies them.
+ * Memory comes from `a`. Returns 0 or TRIAGE_EINVAL (bad regex) / TRIAGE_ENOMEM
+ * with a reason in `err`.
  */
 int view_build(struct report_view *v, const struct tprof *p, size_t value_index,
 	       const struct report_options *o, struct tprof_arena *a, char *err,

@@ -10,7 +10,8 @@
  *    with one (names, file names and mapping files are matched);
  * 3. hide removes matching frames, show keeps only matching frames.
  *
- * The profile is not touched: lines and stacks are views into it.
+ * Before all that, equal samples are merged (report_merge.c). The
+ * profile is not touched: lines and stacks are views into it.
  */
 #include "report_internal.h"
 
@@ -285,17 +286,17 @@ static int select_samples(struct report_view *v, const uint8_t *flags,
 	const struct tprof *p = v->p;
 	size_t i;
 
-	v->samples = tprof_arena_calloc(a, p->nsamples, sizeof(*v->samples));
+	v->samples = tprof_arena_calloc(a, v->nmerged, sizeof(*v->samples));
 	if (!v->samples)
 		return TRIAGE_ENOMEM;
-	for (i = 0; i < p->nsamples; i++) {
-		const struct tprof_sample *ps = &p->samples[i];
+	for (i = 0; i < v->nmerged; i++) {
+		const struct tprof_sample *ps = v->merged[i].sample;
 		struct view_sample *s = &v->samples[v->nsamples];
 		int rc = 1;
 
 		s->locs = ps->locations;
 		s->nlocs = ps->nlocations;
-		s->value = ps->values[v->value_index];
+		s->value = v->merged[i].value;
 		prune_stack(flags, p, s);
 		if (!stack_selected(flags, p, s))
 			continue;
@@ -380,7 +381,9 @@ int view_build(struct report_view *v, const struct tprof *p, size_t value_index,
 	if (rc)
 		return rc;
 	flags = tprof_arena_calloc(a, p->nlocations, 1);
-	rc = flags ? copy_lines(v, a) : TRIAGE_ENOMEM;
+	rc = flags ? view_merge(v, a) : TRIAGE_ENOMEM;
+	if (!rc)
+		rc = copy_lines(v, a);
 
 	if (!rc) {
 		if (*p->drop_frames)

@@ -17,3 +17,9 @@ target_link_libraries(report-top PRIVATE triage_report triage_static m)
 if(TARGET test_report)
   target_link_libraries(test_report PRIVATE triage_report)
 endif()
+
+add_executable(random-profile ${CMAKE_CURRENT_LIST_DIR}/random_profile.c)
+set_target_properties(random-profile PROPERTIES
+  RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+target_compile_options(random-profile PRIVATE ${TRIAGE_WARNINGS})
+target_link_libraries(random-profile PRIVATE triage_static)

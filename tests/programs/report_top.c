@@ -48,7 +48,7 @@ static int parse_flag(int argc, char **argv, int *i, struct report_options *o)
 			return 0;
 		}
 	if ((v = flag_value(argc, argv, i, "nodecount"))) {
-		o->nodecount = atoi(v);
+		o->nodecount = (int)strtol(v, NULL, 10);
 		return 0;
 	}
 	if ((v = flag_value(argc, argv, i, "nodefraction"))) {

@@ -3,7 +3,8 @@
  * byte for byte with what `go tool pprof -top` (Go 1.19) printed for the
  * same profiles written to files (TZ=UTC): units and their choice,
  * percentages, sort order, inline marks, header lines, trimming, the
- * filters, sample index selection, drop_frames; and the errors.
+ * filters, sample index selection, drop_frames, pprof's merge of equal
+ * samples; and the errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -167,6 +168,54 @@ static struct tprof *empty(void)
 	assert_int_equal(tprof_builder_finish(b, &p), 0);
 	return p;
 }
+
+/*
+ * An unmerged difference of two snapshots: samples with the same stack
+ * and opposite signs, which pprof sums before totalling |value| (the
+ * two for shrink cancel out), and a comment given twice.
+ */
+static struct tprof *diff_profile(void)
+{
+	struct tprof_builder *b = tprof_builder_new();
+	struct tprof_label_in label = {"req", "a", 0, NULL};
+	struct tprof_line_in l = {0, 1};
+	uint64_t m, grow, shrink, main_;
+	struct tprof *p;
+	static const int64_t v[] = {5, -3, -4, 4, 7, -1};
+
+	tprof_add_sample_type(b, "objects", "count");
+	tprof_add_comment(b, "diff of two snapshots");
+	tprof_add_comment(b, "diff of two snapshots");
+	m = tprof_add_mapping(b, 0x1000, 0x2000, 0, "/bin/d", "",
+			      TPROF_HAS_FUNCTIONS);
+	l.function_id = tprof_add_function(b, "grow", "", "", 0);
+	grow = tprof_add_location(b, m, 0x1100, &l, 1);
+	l.function_id = tprof_add_function(b, "shrink", "", "", 0);
+	shrink = tprof_add_location(b, m, 0x1200, &l, 1);
+	l.function_id = tprof_add_function(b, "main", "", "", 0);
+	main_ = tprof_add_location(b, m, 0x1300, &l, 1);
+
+	tprof_add_sample(b, (uint64_t[]){grow, main_}, 2, &v[0], NULL, 0);
+	tprof_add_sample(b, (uint64_t[]){grow, main_}, 2, &v[1], NULL, 0);
+	tprof_add_sample(b, (uint64_t[]){shrink, main_}, 2, &v[2], NULL, 0);
+	tprof_add_sample(b, (uint64_t[]){shrink, main_}, 2, &v[3], NULL, 0);
+	tprof_add_sample(b, (uint64_t[]){shrink, main_}, 2, &v[4], &label, 1);
+	tprof_add_sample(b, &main_, 1, &v[5], NULL, 0);
+	assert_int_equal(tprof_builder_finish(b, &p), 0);
+	assert_int_equal(p->nsamples, 6);
+	return p;
+}
+
+/* go tool pprof -top diff.pb.gz */
+static const char diff_default[] =
+    "File: d\n"
+    "diff of two snapshots\n"
+    "Type: objects\n"
+    "Showing nodes accounting for 8, 80.00% of 10 total\n"
+    "      flat  flat%   sum%        cum   cum%\n"
+    "         7 70.00% 70.00%          7 70.00%  shrink\n"
+    "         2 20.00% 90.00%          2 20.00%  grow\n"
+    "        -1 10.00% 80.00%          8 80.00%  main\n";
 
 /* go tool pprof -top small.pb.gz */
 static const char small_default[] =
@@ -391,7 +440,7 @@ static char *run_top(const struct tprof *p, const char *const *flags)
 		if (!strcmp(f, "-cum"))
 			o.cum = true;
 		else if (!strncmp(f, "-nodecount=", 11))
-			o.nodecount = atoi(v);
+			o.nodecount = (int)strtol(v, NULL, 10);
 		else if (!strncmp(f, "-nodefraction=", 14))
 			o.nodefraction = strtod(v, NULL);
 		else if (!strncmp(f, "-sample_index=", 14))
@@ -466,6 +515,15 @@ static void test_heap_units_and_drop_frames(void **state)
 	tprof_free(p);
 }
 
+static void test_merged_samples(void **state)
+{
+	struct tprof *p = diff_profile();
+
+	(void)state;
+	expect_top(p, diff_default, NULL);
+	tprof_free(p);
+}
+
 static void test_empty_profile(void **state)
 {
 	struct tprof *p = empty();
@@ -533,6 +591,7 @@ int main(void)
 	    cmocka_unit_test(test_small_cpu),
 	    cmocka_unit_test(test_small_cpu_filters),
 	    cmocka_unit_test(test_heap_units_and_drop_frames),
+	    cmocka_unit_test(test_merged_samples),
 	    cmocka_unit_test(test_empty_profile),
 	    cmocka_unit_test(test_errors),
 	};
