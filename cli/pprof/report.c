@@ -281,6 +281,19 @@ static void print_graph_labels(FILE *out, const struct report *r,
 			g->orig_count);
 }
 
+/*
+ * The printf width that pads `s` to `cols` characters as Go does: Go
+ * counts UTF-8 characters, printf bytes (a unit such as "μs" taken
+ * from the profile as it is has both).
+ */
+static int width(const char *s, int cols)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) == 0x80)
+			cols++;
+	return cols;
+}
+
 /* The column line and one row per node, with the running sum. */
 static void print_rows(FILE *out, const struct report *r,
 		       const struct report_graph *g)
@@ -303,8 +316,8 @@ static void print_rows(FILE *out, const struct report *r,
 		report_percentage(fp, sizeof(fp), n->flat, r->total);
 		report_percentage(sp, sizeof(sp), sum, r->total);
 		report_percentage(cp, sizeof(cp), n->cum, r->total);
-		fprintf(out, "%10s %s %s %10s %s  %s%s\n", flat, fp, sp, cum,
-			cp, n->printable, inl);
+		fprintf(out, "%*s %s %s %*s %s  %s%s\n", width(flat, 10), flat,
+			fp, sp, width(cum, 10), cum, cp, n->printable, inl);
 	}
 }
 

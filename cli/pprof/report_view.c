@@ -55,33 +55,85 @@ static int rx_compile(regex_t *re, const char *src, const char *what, char *err,
 	return TRIAGE_EINVAL;
 }
 
-/* pprof's simplification before drop_frames: no leading '.', and no
- * argument list (a '(' that starts neither "(anonymous namespace)" nor
- * is part of "operator()"). Writes into `buf`. */
-static const char *simplify_name(const char *name, char *buf, size_t len)
+/*
+ * pprof's simplification of a name before drop_frames: no leading '.',
+ * and no argument list (cut at the first '(' that neither starts
+ * "(anonymous namespace)" nor is part of "operator()"). Returns the
+ * length of what is left of `*name` (moved past the '.').
+ */
+static size_t simplified_length(const char **name)
 {
 	static const char anon[] = "(anonymous namespace)";
 	static const char op[] = "operator()";
-	size_t i, n;
+	const char *s = *name + (**name == '.');
+	size_t i;
 
-	if (*name == '.')
-		name++;
-	for (i = 0; name[i]; i++) {
-		if (!strncmp(name + i, anon, sizeof(anon) - 1)) {
+	for (i = 0; s[i]; i++) {
+		if (!strncmp(s + i, anon, sizeof(anon) - 1)) {
 			i += sizeof(anon) - 2;
 			continue;
 		}
-		if (!strncmp(name + i, op, sizeof(op) - 1)) {
+		if (!strncmp(s + i, op, sizeof(op) - 1)) {
 			i += sizeof(op) - 2;
 			continue;
 		}
-		if (name[i] == '(')
+		if (s[i] == '(')
 			break;
 	}
-	n = i < len ? i : len - 1;
+	*name = s;
+	return i;
+}
+
+/* Whether the simplified `name` matches `re` in full (anchored). */
+static bool simplified_match(const regex_t *re, const char *name)
+{
+	char small[512], *buf = small;
+	size_t n = simplified_length(&name);
+	bool m;
+
+	if (n >= sizeof(small) && !(buf = tprof_malloc(n + 1)))
+		return false;
 	memcpy(buf, name, n);
 	buf[n] = '\0';
-	return buf;
+	m = rx_match(re, buf);
+	if (buf != small)
+		tprof_mfree(buf);
+	return m;
+}
+
+/* Compiles `^(src)$` into `re`; false when it does not compile. */
+static bool rx_compile_full(regex_t *re, const char *src)
+{
+	size_t n = strlen(src) + 5;
+	char *full = tprof_malloc(n);
+	bool ok;
+
+	if (!full)
+		return false;
+	snprintf(full, n, "^(%s)$", src);
+	ok = !regcomp(re, full, REG_EXTENDED | REG_NOSUB);
+	tprof_mfree(full);
+	return ok;
+}
+
+/*
+ * The outermost line of a location (scanning from the physical caller
+ * inward) whose function drop_frames matches and keep_frames does not,
+ * or (size_t)-1.
+ */
+static size_t drop_line(const struct view_loc *l, const regex_t *drop,
+			const regex_t *keep)
+{
+	size_t j;
+
+	for (j = l->nlines; j-- > 0;) {
+		const char *fn = l->lines[j]->function->name;
+
+		if (*fn && simplified_match(drop, fn) &&
+		    (!keep || !simplified_match(keep, fn)))
+			break;
+	}
+	return j;
 }
 
 /*
@@ -92,43 +144,20 @@ static void prune_locations(struct report_view *v, uint8_t *flags)
 {
 	const struct tprof *p = v->p;
 	regex_t drop, keep;
-	bool has_keep = false;
-	char *src, name[4096];
-	size_t i, n;
-	int rc;
+	bool has_keep = *p->keep_frames != '\0';
+	size_t i, j;
 
-	n = strlen(p->drop_frames) + strlen(p->keep_frames) + 8;
-	src = tprof_malloc(n);
-	if (!src)
+	if (!rx_compile_full(&drop, p->drop_frames))
 		return;
-	snprintf(src, n, "^(%s)$", p->drop_frames);
-	rc = regcomp(&drop, src, REG_EXTENDED | REG_NOSUB);
-	if (!rc && *p->keep_frames) {
-		snprintf(src, n, "^(%s)$", p->keep_frames);
-		has_keep = !regcomp(&keep, src, REG_EXTENDED | REG_NOSUB);
-		if (!has_keep) {
-			regfree(&drop);
-			rc = 1;
-		}
+	if (has_keep && !rx_compile_full(&keep, p->keep_frames)) {
+		regfree(&drop);
+		return;
 	}
-	tprof_mfree(src);
-	if (rc)
-		return;
 
 	for (i = 0; i < p->nlocations; i++) {
 		struct view_loc *l = &v->locs[i];
-		size_t j;
 
-		for (j = l->nlines; j-- > 0;) {
-			const char *fn = l->lines[j]->function->name;
-
-			if (!*fn)
-				continue;
-			simplify_name(fn, name, sizeof(name));
-			if (rx_match(&drop, name) &&
-			    (!has_keep || !rx_match(&keep, name)))
-				break;
-		}
+		j = drop_line(l, &drop, has_keep ? &keep : NULL);
 		if (j == (size_t)-1)
 			continue;
 		flags[i] |= LOC_BENEATH;

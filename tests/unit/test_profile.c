@@ -700,6 +700,32 @@ static void test_refuses_lying_lengths(void **state)
 	free(z);
 }
 
+/* The densest valid messages still fit protobuf-c's memory budget. */
+static void test_dense_messages_decode(void **state)
+{
+	size_t n = 300000, len = 2 + 2 * n, i;
+	uint8_t *buf = malloc(len);
+	struct tprof *p;
+	char err[256] = "";
+
+	(void)state;
+	assert_non_null(buf);
+	buf[0] = 0x32, buf[1] = 0; /* string_table[0] = "" */
+	for (i = 0; i < n; i++) /* empty samples (no sample types) */
+		buf[2 + 2 * i] = 0x12, buf[3 + 2 * i] = 0;
+	if (tprof_decode(buf, len, 0, &p, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(p->nsamples, n);
+	tprof_free(p);
+	for (i = 0; i < n; i++) /* empty strings */
+		buf[2 + 2 * i] = 0x32;
+	if (tprof_decode(buf, len, 0, &p, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(p->nsamples, 0);
+	tprof_free(p);
+	free(buf);
+}
+
 /* A small valid message that the tests below break one way each. */
 struct crafted {
 	Perftools__Profiles__Profile prof;
@@ -1088,6 +1114,7 @@ int main(void)
 	    cmocka_unit_test(test_multi_member_gzip),
 	    cmocka_unit_test(test_refuses_gzip_bomb),
 	    cmocka_unit_test(test_refuses_lying_lengths),
+	    cmocka_unit_test(test_dense_messages_decode),
 	    cmocka_unit_test(test_crafted_valid),
 	    cmocka_unit_test(test_crafted_bad_strings),
 	    cmocka_unit_test(test_crafted_bad_ids),
