@@ -341,10 +341,10 @@ int report_top(FILE *out, const struct tprof *p, const struct report_options *o,
 		snprintf(err, errlen, "out of memory");
 		return TRIAGE_ENOMEM;
 	}
-	rc = view_build(&view, p, r.vi, o, a, err, errlen);
+	rc = report_view_build(&view, p, r.vi, o, a, err, errlen);
 	r.total = view.total;
 	if (!rc) {
-		rc = graph_build(&g, &view, o, a);
+		rc = report_graph_build(&g, &view, o, a);
 		if (rc)
 			snprintf(err, errlen, "out of memory");
 	}
@@ -358,7 +358,7 @@ int report_top(FILE *out, const struct tprof *p, const struct report_options *o,
 			rc = TRIAGE_ESYS;
 		}
 	}
-	graph_free(&g);
+	report_graph_free(&g);
 	tprof_arena_free(a);
 	return rc;
 }

@@ -156,7 +156,7 @@ static int create_nodes(struct graph_ctx *c, const struct report_view *v)
 		return TRIAGE_ENOMEM;
 
 	for (i = 0, n = 0; i < p->nlocations; i++) {
-		const struct view_loc *vl = &v->locs[i];
+		const struct report_loc *vl = &v->locs[i];
 
 		g->loc_start[i] = n;
 		for (j = 0; j < (vl->nlines ? vl->nlines : 1); j++) {
@@ -221,7 +221,8 @@ static int edge_add(struct report_graph *g, uint32_t src, uint32_t dst,
  * pair, flat to the innermost frame unless that frame was left out.
  */
 static int add_sample(struct report_graph *g, const struct report_view *v,
-		      const struct view_sample *s, size_t stamp, bool kept_only)
+		      const struct report_sample *s, size_t stamp,
+		      bool kept_only)
 {
 	uint32_t parent = NO_NODE;
 	bool residual = false;
@@ -395,8 +396,8 @@ static int trim(struct report_graph *g, const struct report_view *v,
 	return 0;
 }
 
-int graph_build(struct report_graph *g, const struct report_view *v,
-		const struct report_options *o, struct tprof_arena *a)
+int report_graph_build(struct report_graph *g, const struct report_view *v,
+		       const struct report_options *o, struct tprof_arena *a)
 {
 	struct graph_ctx c = {.g = g, .a = a};
 	int rc;
@@ -418,7 +419,7 @@ int graph_build(struct report_graph *g, const struct report_view *v,
 	return rc;
 }
 
-void graph_free(struct report_graph *g)
+void report_graph_free(struct report_graph *g)
 {
 	tprof_mfree(g->nodes);
 	tprof_mfree(g->edges);

@@ -42,14 +42,14 @@ const char *report_path_base(const char *path, char *buf, size_t len);
 void report_percentage(char *buf, size_t len, int64_t value, int64_t total);
 
 /* A location as the report sees it, after drop_frames, hide and show. */
-struct view_loc {
+struct report_loc {
 	const struct tprof_line **lines; /* innermost first */
 	size_t nlines;
 };
 
 /* A sample that passed the filters: its (possibly shortened) stack and
  * its selected value. */
-struct view_sample {
+struct report_sample {
 	const struct tprof_location *const *locs; /* leaf first */
 	size_t nlocs;
 	int64_t value;
@@ -57,7 +57,7 @@ struct view_sample {
 
 /* A sample after pprof's merge of equal samples: the first of them,
  * and the sum of their selected values. */
-struct merged_sample {
+struct report_merged {
 	const struct tprof_sample *sample;
 	int64_t value;
 };
@@ -65,11 +65,11 @@ struct merged_sample {
 struct report_view {
 	const struct tprof *p;
 	size_t value_index;
-	struct merged_sample *merged; /* every merged sample, nonzero */
+	struct report_merged *merged; /* every merged sample, nonzero */
 	size_t nmerged;
-	int64_t total;	       /* sum of |value| (of diff-base ones if any) */
-	struct view_loc *locs; /* one per p->locations[] */
-	struct view_sample *samples; /* those the filters kept */
+	int64_t total;		 /* sum of |value| (of diff-base ones if any) */
+	struct report_loc *locs; /* one per p->locations[] */
+	struct report_sample *samples; /* those the filters kept */
 	size_t nsamples;
 };
 
@@ -79,7 +79,7 @@ struct report_view {
  * merged, nmerged and total of `v` (p and value_index set). 0 or
  * TRIAGE_ENOMEM.
  */
-int view_merge(struct report_view *v, struct tprof_arena *a);
+int report_view_merge(struct report_view *v, struct tprof_arena *a);
 
 /*
  * Builds the view of `p` for value `value_index`: merging (above),
@@ -87,9 +87,9 @@ int view_merge(struct report_view *v, struct tprof_arena *a);
  * Memory comes from `a`. Returns 0 or TRIAGE_EINVAL (bad regex) / TRIAGE_ENOMEM
  * with a reason in `err`.
  */
-int view_build(struct report_view *v, const struct tprof *p, size_t value_index,
-	       const struct report_options *o, struct tprof_arena *a, char *err,
-	       size_t errlen);
+int report_view_build(struct report_view *v, const struct tprof *p,
+		      size_t value_index, const struct report_options *o,
+		      struct tprof_arena *a, char *err, size_t errlen);
 
 /* One entry of the report: a function (or an unnamed place). */
 struct report_node {
@@ -129,10 +129,10 @@ struct report_graph {
 /*
  * Builds the function graph of a view and trims it as pprof's -top does
  * (node fraction, node count), sorted by flat or, with `cum`, by cum.
- * 0 or TRIAGE_ENOMEM. Free with graph_free().
+ * 0 or TRIAGE_ENOMEM. Free with report_graph_free().
  */
-int graph_build(struct report_graph *g, const struct report_view *v,
-		const struct report_options *o, struct tprof_arena *a);
-void graph_free(struct report_graph *g);
+int report_graph_build(struct report_graph *g, const struct report_view *v,
+		       const struct report_options *o, struct tprof_arena *a);
+void report_graph_free(struct report_graph *g);
 
 #endif /* TRIAGE_REPORT_INTERNAL_H */

@@ -327,7 +327,7 @@ static int merge(struct merge_state *m, int64_t *sums, size_t *count)
 	return 0;
 }
 
-int view_merge(struct report_view *v, struct tprof_arena *a)
+int report_view_merge(struct report_view *v, struct tprof_arena *a)
 {
 	const struct tprof *p = v->p;
 	struct merge_ctx c = {.p = p, .a = a};

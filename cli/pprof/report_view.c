@@ -121,7 +121,7 @@ static bool rx_compile_full(regex_t *re, const char *src)
  * inward) whose function drop_frames matches and keep_frames does not,
  * or (size_t)-1.
  */
-static size_t drop_line(const struct view_loc *l, const regex_t *drop,
+static size_t drop_line(const struct report_loc *l, const regex_t *drop,
 			const regex_t *keep)
 {
 	size_t j;
@@ -155,7 +155,7 @@ static void prune_locations(struct report_view *v, uint8_t *flags)
 	}
 
 	for (i = 0; i < p->nlocations; i++) {
-		struct view_loc *l = &v->locs[i];
+		struct report_loc *l = &v->locs[i];
 
 		j = drop_line(l, &drop, has_keep ? &keep : NULL);
 		if (j == (size_t)-1)
@@ -175,7 +175,7 @@ static void prune_locations(struct report_view *v, uint8_t *flags)
 
 /* Cuts a sample's stack where drop_frames says, scanning from the root. */
 static void prune_stack(const uint8_t *flags, const struct tprof *p,
-			struct view_sample *s)
+			struct report_sample *s)
 {
 	bool user = false;
 	size_t i;
@@ -201,7 +201,7 @@ static void prune_stack(const uint8_t *flags, const struct tprof *p,
 }
 
 /* Whether any line's function or file, or the mapping's file, matches. */
-static bool loc_matches(const struct view_loc *vl,
+static bool loc_matches(const struct report_loc *vl,
 			const struct tprof_location *l, const regex_t *re)
 {
 	size_t j;
@@ -217,7 +217,7 @@ static bool loc_matches(const struct view_loc *vl,
 
 /* Keeps the lines that match `re` (or, with `invert`, those that do
  * not); a matching mapping file keeps all of them, or none. */
-static void filter_lines(struct view_loc *vl, const struct tprof_location *l,
+static void filter_lines(struct report_loc *vl, const struct tprof_location *l,
 			 const regex_t *re, bool invert)
 {
 	size_t j, k = 0;
@@ -245,7 +245,7 @@ static void filter_locations(struct report_view *v, const struct filters *fl,
 
 	for (i = 0; i < v->p->nlocations; i++) {
 		const struct tprof_location *l = &v->p->locations[i];
-		struct view_loc *vl = &v->locs[i];
+		struct report_loc *vl = &v->locs[i];
 
 		if (fl->ignore && loc_matches(vl, l, fl->ignore))
 			flags[i] |= LOC_IGNORE;
@@ -267,7 +267,7 @@ static void filter_locations(struct report_view *v, const struct filters *fl,
 
 /* A focused location and no ignored one in the stack. */
 static bool stack_selected(const uint8_t *flags, const struct tprof *p,
-			   const struct view_sample *s)
+			   const struct report_sample *s)
 {
 	bool focused = false;
 	size_t i;
@@ -285,7 +285,7 @@ static bool stack_selected(const uint8_t *flags, const struct tprof *p,
 
 /* Drops hidden locations from a stack; false when none is left. */
 static int stack_unhide(const uint8_t *flags, const struct tprof *p,
-			struct view_sample *s, struct tprof_arena *a)
+			struct report_sample *s, struct tprof_arena *a)
 {
 	const struct tprof_location **kept;
 	size_t i, n = 0;
@@ -320,7 +320,7 @@ static int select_samples(struct report_view *v, const uint8_t *flags,
 		return TRIAGE_ENOMEM;
 	for (i = 0; i < v->nmerged; i++) {
 		const struct tprof_sample *ps = v->merged[i].sample;
-		struct view_sample *s = &v->samples[v->nsamples];
+		struct report_sample *s = &v->samples[v->nsamples];
 		int rc = 1;
 
 		s->locs = ps->locations;
@@ -393,9 +393,9 @@ static int copy_lines(struct report_view *v, struct tprof_arena *a)
 	return 0;
 }
 
-int view_build(struct report_view *v, const struct tprof *p, size_t value_index,
-	       const struct report_options *o, struct tprof_arena *a, char *err,
-	       size_t errlen)
+int report_view_build(struct report_view *v, const struct tprof *p,
+		      size_t value_index, const struct report_options *o,
+		      struct tprof_arena *a, char *err, size_t errlen)
 {
 	struct filters fl;
 	uint8_t *flags;
@@ -410,7 +410,7 @@ int view_build(struct report_view *v, const struct tprof *p, size_t value_index,
 	if (rc)
 		return rc;
 	flags = tprof_arena_calloc(a, p->nlocations, 1);
-	rc = flags ? view_merge(v, a) : TRIAGE_ENOMEM;
+	rc = flags ? report_view_merge(v, a) : TRIAGE_ENOMEM;
 	if (!rc)
 		rc = copy_lines(v, a);
 
