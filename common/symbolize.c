@@ -175,7 +175,7 @@ void tsym_free(struct tsym *s)
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
 	tsym_cache_free(&s->cache);
-	tsym_cu_indexes_free(&s->cus);
+	tsym_indexes_free(&s->index);
 	tsym_strings_free(&s->strings);
 	free(s);
 }
@@ -196,7 +196,7 @@ int tsym_refresh(struct tsym *s)
 		/* Unloaded modules take their DWARF with them: forget what
 		 * points into it. Interned strings stay, as promised. */
 		tsym_cache_clear(&s->cache);
-		tsym_cu_indexes_free(&s->cus);
+		tsym_indexes_free(&s->index);
 		rc = report(s, &m);
 		if (rc == 0)
 			s->maps_sig = sig;

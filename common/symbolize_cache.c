@@ -194,7 +194,8 @@ int tsym_cache_put(struct tsym_cache *c, uint64_t pc,
 	c->slots[j].first = (uint32_t)c->nframes;
 	c->slots[j].n = (uint16_t)n;
 	c->slots[j].used = 1;
-	memcpy(c->frames + c->nframes, f, (size_t)n * sizeof(*f));
+	if (n > 0)
+		memcpy(c->frames + c->nframes, f, (size_t)n * sizeof(*f));
 	c->nframes += (size_t)n;
 	return 0;
 }

@@ -385,14 +385,14 @@ static int dwarf_frames(struct tsym *s, Dwfl_Module *mod, Dwarf_Die *cu,
 			uint64_t pc, Dwarf_Addr addr, struct tsym_frame *out,
 			int max)
 {
-	const struct tsym_cu_index *ix = tsym_cu_index_get(&s->cus, cu);
+	const struct tsym_index *ix = tsym_functions_of(&s->index, cu);
 	Dwarf_Die fn, chain[TSYM_MAX_FRAMES];
 	struct raw_frame rf;
 	int n, k, rc;
 
 	if (!ix)
 		return TRIAGE_ENOMEM;
-	if (!tsym_cu_index_find(ix, addr, &fn) &&
+	if (!tsym_index_find(ix, addr, &fn) &&
 	    !find_anywhere(cu, addr, &fn, 0))
 		return 0;
 	n = inline_chain(&fn, addr, chain,
@@ -429,17 +429,30 @@ static int symtab_frame(struct tsym *s, Dwfl_Module *mod, Dwarf_Die *cu,
 	return f->file ? 1 : TRIAGE_ENOMEM;
 }
 
+/* The unit at `pc` found through our index of the module's units. */
+static Dwarf_Die *unit_at(struct tsym *s, Dwfl_Module *mod, uint64_t pc,
+			  Dwarf_Addr *bias, Dwarf_Die *unit)
+{
+	Dwarf *dbg = dwfl_module_getdwarf(mod, bias);
+	const struct tsym_index *ix = dbg ? tsym_units_of(&s->index, dbg)
+					  : NULL;
+
+	return ix && tsym_index_find(ix, pc - *bias, unit) ? unit : NULL;
+}
+
 int tsym_resolve(struct tsym *s, uint64_t pc, struct tsym_frame *out,
 		 int max)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
 	Dwarf_Addr bias = 0;
-	Dwarf_Die *cu;
+	Dwarf_Die *cu, unit;
 	int n = 0;
 
 	if (!mod || max <= 0)
 		return 0;
 	cu = dwfl_module_addrdie(mod, pc, &bias);
+	if (!cu)
+		cu = unit_at(s, mod, pc, &bias, &unit);
 	if (cu)
 		n = dwarf_frames(s, mod, cu, pc, pc - bias, out, max);
 	if (n == 0)

@@ -1,7 +1,7 @@
 /*
  * symbolize_internal.h - what the parts of the symbolizer share: the
- * string pool, the per-address cache, the per-CU function index, and the
- * DWARF resolver that fills them.
+ * string pool, the per-address cache, the address indexes over DWARF,
+ * and the DWARF resolver that fills them.
  */
 #ifndef TRIAGE_SYMBOLIZE_INTERNAL_H
 #define TRIAGE_SYMBOLIZE_INTERNAL_H
@@ -46,32 +46,37 @@ int tsym_cache_put(struct tsym_cache *c, uint64_t pc,
 void tsym_cache_clear(struct tsym_cache *c);
 void tsym_cache_free(struct tsym_cache *c);
 
-/* The concrete functions of one compilation unit, sorted by address. */
-struct tsym_fn_range {
+/* Sorted address ranges, each with its DIE: the concrete functions of
+ * one compilation unit, or the compilation units of one module. */
+struct tsym_range {
 	uint64_t lo, hi; /* DWARF addresses (before the module's bias) */
 	Dwarf_Die die;
 };
 
-struct tsym_cu_index {
-	Dwarf_Off cu_off; /* key, with dbg */
-	Dwarf *dbg;
-	struct tsym_fn_range *r;
+struct tsym_index {
+	Dwarf *dbg;    /* key, with `key`: */
+	Dwarf_Off key; /* the unit's offset, or -1 for the module's units */
+	struct tsym_range *r;
 	size_t n;
-	struct tsym_cu_index *next; /* hash chain */
+	struct tsym_index *next; /* hash chain */
 };
 
-struct tsym_cu_indexes {
-	struct tsym_cu_index **buckets;
+struct tsym_indexes {
+	struct tsym_index **buckets;
 	size_t nbuckets, count;
 };
 
-/* The index of `cudie`, built on first use; NULL when out of memory. */
-const struct tsym_cu_index *tsym_cu_index_get(struct tsym_cu_indexes *ix,
-					      Dwarf_Die *cudie);
-/* The function holding DWARF address `addr`, from the index. */
-bool tsym_cu_index_find(const struct tsym_cu_index *cu, uint64_t addr,
-			Dwarf_Die *fn);
-void tsym_cu_indexes_free(struct tsym_cu_indexes *ix);
+/* The functions of `cudie`, indexed on first use; NULL when out of
+ * memory. */
+const struct tsym_index *tsym_functions_of(struct tsym_indexes *ix,
+					   Dwarf_Die *cudie);
+/* The compile units of `dbg`, for modules without .debug_aranges (clang
+ * writes none by default, and libdw 0.188 finds no unit without them). */
+const struct tsym_index *tsym_units_of(struct tsym_indexes *ix, Dwarf *dbg);
+/* The DIE whose range holds DWARF address `addr`. */
+bool tsym_index_find(const struct tsym_index *ix, uint64_t addr,
+		     Dwarf_Die *die);
+void tsym_indexes_free(struct tsym_indexes *ix);
 
 struct tsym {
 	pid_t pid; /* the real pid, even for this process */
@@ -79,7 +84,7 @@ struct tsym {
 	uint64_t maps_sig; /* hash of the file mappings last reported */
 	struct tsym_strings strings;
 	struct tsym_cache cache;
-	struct tsym_cu_indexes cus;
+	struct tsym_indexes index;
 };
 
 /*

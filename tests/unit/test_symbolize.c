@@ -2,8 +2,8 @@
  * test_symbolize.c - the symbolizer against a fixture of known functions
  * (tests/programs/symbolize_fixture.*): names, system names, files,
  * lines and inline chains, compared with the lines the fixture recorded
- * and with eu-addr2line reading the same process; libc; code loaded
- * later; another process; and addresses that have no symbols.
+ * and with eu-addr2line (or binutils addr2line) reading the same files;
+ * libc; code loaded later; another process; addresses without symbols.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -221,12 +221,15 @@ struct eu_frame {
 };
 
 /*
- * Runs eu-addr2line -f -i on `pc`, on the file mapped there (not through
- * this process's maps, which our own reading of the files changes). Each
- * frame is a name line ("f inlined at file:line:col in g" for an inlined
- * one) and a "file:line[:col]" line. Returns the frame count, or -1.
+ * Runs `tool` on `pc`: the tool's command line, then the file mapped
+ * there and the address in it (not through this process's maps, which
+ * our own reading of the files changes). Each frame
+ * is a name line ("f inlined at file:line:col in g" from eu-addr2line for
+ * an inlined one) and a "file:line[:col]" line. Returns the frame count,
+ * or -1.
  */
-static int eu_addr2line(uint64_t pc, struct eu_frame *fr, int max)
+static int addr2line(const char *tool, uint64_t pc, struct eu_frame *fr,
+		     int max)
 {
 	char cmd[1024], name[1024], loc[2048];
 	Dl_info info;
@@ -235,8 +238,7 @@ static int eu_addr2line(uint64_t pc, struct eu_frame *fr, int max)
 
 	if (!dladdr((void *)(uintptr_t)pc, &info) || !info.dli_fname)
 		return -1;
-	snprintf(cmd, sizeof(cmd), "eu-addr2line -e '%s' -f -i 0x%llx",
-		 info.dli_fname,
+	snprintf(cmd, sizeof(cmd), "%s '%s' 0x%llx", tool, info.dli_fname,
 		 (unsigned long long)(pc - (uintptr_t)info.dli_fbase));
 	p = popen(cmd, "r");
 	if (!p)
@@ -248,6 +250,8 @@ static int eu_addr2line(uint64_t pc, struct eu_frame *fr, int max)
 
 		name[strcspn(name, "\n")] = '\0';
 		loc[strcspn(loc, "\n")] = '\0';
+		if (!name[0])
+			break;
 		if (cut)
 			*cut = '\0';
 		snprintf(fr[n].name, sizeof(fr[n].name), "%s", name);
@@ -267,21 +271,37 @@ static int eu_addr2line(uint64_t pc, struct eu_frame *fr, int max)
 		snprintf(fr[n].file, sizeof(fr[n].file), "%s", loc);
 		n++;
 	}
-	if (pclose(p) != 0)
-		return -1;
+	pclose(p); /* the exit status says whether all resolved: see "??" */
 	return n;
 }
 
-/* Our frames at `pc` must be eu-addr2line's: count, names, files, lines. */
-static void agree_with_eu_addr2line(uint64_t pc)
+/*
+ * The oracle: eu-addr2line, which uses the same libdw. Where it finds no
+ * unit (libdw 0.188 needs .debug_aranges, which clang does not write),
+ * llvm-symbolizer, which reads the units' own ranges (binutils' addr2line
+ * does too, but misses clang's inline chains).
+ */
+static int oracle(uint64_t pc, struct eu_frame *fr, int max)
+{
+	int n = addr2line("eu-addr2line -f -i -e", pc, fr, max);
+
+	if (n > 0 && strcmp(fr[0].file, "??") != 0)
+		return n;
+	print_message("  (eu-addr2line found no line: llvm-symbolizer)\n");
+	return addr2line("llvm-symbolizer --inlining --no-demangle --obj", pc,
+			 fr, max);
+}
+
+/* Our frames at `pc` must be the oracle's: count, names, files, lines. */
+static void agree_with_addr2line(uint64_t pc)
 {
 	struct tsym_frame f[16];
 	struct eu_frame e[16];
 	int n = tsym_lookup(sym, pc, f, 16);
-	int m = eu_addr2line(pc, e, 16);
+	int m = oracle(pc, e, 16);
 	int i;
 
-	print_message("0x%llx: %d frames, eu-addr2line %d\n",
+	print_message("0x%llx: %d frames, addr2line %d\n",
 		      (unsigned long long)pc, n, m);
 	assert_int_equal(n, m);
 	for (i = 0; i < n; i++) {
@@ -293,13 +313,12 @@ static void agree_with_eu_addr2line(uint64_t pc)
 		 * function of internal linkage. */
 		if (strcmp(e[i].name, f[i].system_name) != 0)
 			assert_string_equal(e[i].name, leaf(f[i].name));
-		if (strcmp(e[i].file, "??") != 0)
-			assert_string_equal(f[i].file, e[i].file);
+		assert_string_equal(f[i].file, e[i].file);
 		assert_int_equal(f[i].line, e[i].line);
 	}
 }
 
-static void test_agrees_with_eu_addr2line(void **state)
+static void test_agrees_with_addr2line(void **state)
 {
 	const struct tfx_site *all[] = {
 		&sites.plain, &sites.inl,   &sites.tmpl,   &sites.anon,
@@ -309,22 +328,26 @@ static void test_agrees_with_eu_addr2line(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		agree_with_eu_addr2line(all[i]->pc);
+		agree_with_addr2line(all[i]->pc);
 }
 
-/* libc, with DWARF from libc6-dbg when installed, else its symbols. */
-static void test_libc_agrees_with_eu_addr2line(void **state)
+/* libc, with DWARF from libc6-dbg when installed, else its symbols.
+ * Looked up in libc itself: a sanitizer interposes some of these. */
+static void test_libc_agrees_with_addr2line(void **state)
 {
 	const char *names[] = { "qsort", "fopen", "strtol", "getenv",
 				"memchr", "pthread_create" };
+	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 	size_t i;
 
+	assert_non_null(libc);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		void *h = dlsym(RTLD_DEFAULT, names[i]);
+		void *fn = dlsym(libc, names[i]);
 
-		assert_non_null(h);
-		agree_with_eu_addr2line((uint64_t)(uintptr_t)h + 4);
+		assert_non_null(fn);
+		agree_with_addr2line((uint64_t)(uintptr_t)fn + 4);
 	}
+	dlclose(libc);
 }
 
 /* Without debug info (Debian ships none for zlib unless asked), the
@@ -527,8 +550,8 @@ int main(void)
 		cmocka_unit_test(test_cxx_operators),
 		cmocka_unit_test(test_cxx_lambda),
 		cmocka_unit_test(test_cxx_inlined_member),
-		cmocka_unit_test(test_agrees_with_eu_addr2line),
-		cmocka_unit_test(test_libc_agrees_with_eu_addr2line),
+		cmocka_unit_test(test_agrees_with_addr2line),
+		cmocka_unit_test(test_libc_agrees_with_addr2line),
 		cmocka_unit_test(test_symbols_without_debug_info),
 		cmocka_unit_test(test_refresh_after_dlopen),
 		cmocka_unit_test(test_cache_and_max),

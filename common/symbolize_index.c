@@ -1,13 +1,17 @@
 /*
- * symbolize_cu_index.c - per compilation unit, the address ranges of its
- * concrete functions, sorted, so that finding the function at an address
- * is a binary search instead of a walk over every DIE of the unit.
+ * symbolize_index.c - address indexes over DWARF, sorted ranges searched
+ * by bisection: the concrete functions of one compilation unit, and the
+ * units of one module.
  *
- * A C++ unit that includes the standard library holds tens of thousands
- * of DIEs; walking them once per address (as dwarf_getscopes does) makes
- * a profile of thousands of addresses take seconds. The index is built
- * in one walk that skips the type trees (see collect()); an address it
- * misses is searched the slow way by the resolver.
+ * Functions: a C++ unit that includes the standard library holds tens of
+ * thousands of DIEs; walking them once per address (as dwarf_getscopes
+ * does) makes a profile of thousands of addresses take seconds. The
+ * index is built in one walk that skips the type trees (see collect());
+ * an address it misses is searched the slow way by the resolver.
+ *
+ * Units: libdw finds the unit at an address through .debug_aranges,
+ * which clang does not write unless asked (-gdwarf-aranges); without it,
+ * the ranges of every unit's DIE stand in.
  */
 #include "symbolize_internal.h"
 
@@ -20,8 +24,11 @@
 /* Namespaces nest; imported units chain. Neither goes this deep. */
 #define MAX_DEPTH 32
 
+/* The key of a module's index of units, beside the units' own offsets. */
+#define UNITS_KEY ((Dwarf_Off)-1)
+
 struct builder {
-	struct tsym_fn_range *r;
+	struct tsym_range *r;
 	size_t n, cap;
 	bool oom;
 };
@@ -31,7 +38,7 @@ static void add_range(struct builder *b, uint64_t lo, uint64_t hi,
 {
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct tsym_fn_range *r = realloc(b->r, cap * sizeof(*r));
+		struct tsym_range *r = realloc(b->r, cap * sizeof(*r));
 
 		if (!r) {
 			b->oom = true;
@@ -46,7 +53,7 @@ static void add_range(struct builder *b, uint64_t lo, uint64_t hi,
 	b->n++;
 }
 
-static void add_function(struct builder *b, Dwarf_Die *die)
+static void add_ranges(struct builder *b, Dwarf_Die *die)
 {
 	Dwarf_Addr base, lo, hi;
 	ptrdiff_t off = 0;
@@ -73,7 +80,7 @@ static void collect(struct builder *b, Dwarf_Die *parent, int depth,
 	do {
 		switch (dwarf_tag(&child)) {
 		case DW_TAG_subprogram:
-			add_function(b, &child);
+			add_ranges(b, &child);
 			collect(b, &child, depth + 1, true);
 			break;
 		case DW_TAG_namespace:
@@ -100,7 +107,7 @@ static void collect(struct builder *b, Dwarf_Die *parent, int depth,
 
 static int by_lo(const void *a, const void *b)
 {
-	const struct tsym_fn_range *x = a, *y = b;
+	const struct tsym_range *x = a, *y = b;
 
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
@@ -116,18 +123,18 @@ static size_t hash_key(const Dwarf *dbg, Dwarf_Off off, size_t n)
 	return (size_t)(h >> 17) & (n - 1);
 }
 
-static int grow(struct tsym_cu_indexes *ix)
+static int grow(struct tsym_indexes *ix)
 {
 	size_t n = ix->nbuckets ? ix->nbuckets * 2 : 64, i;
-	struct tsym_cu_index **b = calloc(n, sizeof(*b));
+	struct tsym_index **b = calloc(n, sizeof(*b));
 
 	if (!b)
 		return TRIAGE_ENOMEM;
 	for (i = 0; i < ix->nbuckets; i++) {
-		struct tsym_cu_index *c = ix->buckets[i], *next;
+		struct tsym_index *c = ix->buckets[i], *next;
 
 		for (; c; c = next) {
-			size_t j = hash_key(c->dbg, c->cu_off, n);
+			size_t j = hash_key(c->dbg, c->key, n);
 
 			next = c->next;
 			c->next = b[j];
@@ -140,14 +147,31 @@ static int grow(struct tsym_cu_indexes *ix)
 	return 0;
 }
 
-static struct tsym_cu_index *build(Dwarf *dbg, Dwarf_Die *cudie)
+/* Every compile unit of `dbg` with code, by its ranges. */
+static void collect_units(struct builder *b, Dwarf *dbg)
 {
-	struct tsym_cu_index *c = calloc(1, sizeof(*c));
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie;
+	uint8_t type;
+
+	while (!b->oom && dwarf_get_units(dbg, cu, &cu, NULL, &type, &cudie,
+					  NULL) == 0)
+		if (type == DW_UT_compile)
+			add_ranges(b, &cudie);
+}
+
+/* Builds the index of a unit's functions, or of `dbg`'s units. */
+static struct tsym_index *build(Dwarf *dbg, Dwarf_Die *cudie)
+{
+	struct tsym_index *c = calloc(1, sizeof(*c));
 	struct builder b = { 0 };
 
 	if (!c)
 		return NULL;
-	collect(&b, cudie, 0, false);
+	if (cudie)
+		collect(&b, cudie, 0, false);
+	else
+		collect_units(&b, dbg);
 	if (b.oom) {
 		free(b.r);
 		free(c);
@@ -155,25 +179,25 @@ static struct tsym_cu_index *build(Dwarf *dbg, Dwarf_Die *cudie)
 	}
 	qsort(b.r, b.n, sizeof(*b.r), by_lo);
 	c->dbg = dbg;
-	c->cu_off = dwarf_dieoffset(cudie);
+	c->key = cudie ? dwarf_dieoffset(cudie) : UNITS_KEY;
 	c->r = b.r;
 	c->n = b.n;
 	return c;
 }
 
-const struct tsym_cu_index *tsym_cu_index_get(struct tsym_cu_indexes *ix,
-					      Dwarf_Die *cudie)
+/* The index under (dbg, key), built on first use. */
+static const struct tsym_index *get(struct tsym_indexes *ix, Dwarf *dbg,
+				    Dwarf_Die *cudie)
 {
-	Dwarf *dbg = dwarf_cu_getdwarf(cudie->cu);
-	Dwarf_Off off = dwarf_dieoffset(cudie);
-	struct tsym_cu_index *c;
+	Dwarf_Off key = cudie ? dwarf_dieoffset(cudie) : UNITS_KEY;
+	struct tsym_index *c;
 	size_t j;
 
 	if (ix->count >= ix->nbuckets && grow(ix) < 0)
 		return NULL;
-	j = hash_key(dbg, off, ix->nbuckets);
+	j = hash_key(dbg, key, ix->nbuckets);
 	for (c = ix->buckets[j]; c; c = c->next)
-		if (c->dbg == dbg && c->cu_off == off)
+		if (c->dbg == dbg && c->key == key)
 			return c;
 	c = build(dbg, cudie);
 	if (!c)
@@ -184,37 +208,48 @@ const struct tsym_cu_index *tsym_cu_index_get(struct tsym_cu_indexes *ix,
 	return c;
 }
 
-bool tsym_cu_index_find(const struct tsym_cu_index *cu, uint64_t addr,
-			Dwarf_Die *fn)
+const struct tsym_index *tsym_functions_of(struct tsym_indexes *ix,
+					   Dwarf_Die *cudie)
 {
-	size_t lo = 0, hi = cu->n;
+	return get(ix, dwarf_cu_getdwarf(cudie->cu), cudie);
+}
+
+const struct tsym_index *tsym_units_of(struct tsym_indexes *ix, Dwarf *dbg)
+{
+	return get(ix, dbg, NULL);
+}
+
+bool tsym_index_find(const struct tsym_index *ix, uint64_t addr,
+		     Dwarf_Die *die)
+{
+	size_t lo = 0, hi = ix->n;
 
 	/* The last range starting at or below addr. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (cu->r[mid].lo <= addr)
+		if (ix->r[mid].lo <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	/* Ranges of distinct functions do not overlap; look back a little
-	 * in case a range shares its start with a wider one. */
+	/* Ranges of distinct functions or units do not overlap; look back
+	 * a little for a nested function inside a wider one. */
 	for (hi = lo; hi > 0 && lo - hi < 4; hi--) {
-		if (addr < cu->r[hi - 1].hi) {
-			*fn = cu->r[hi - 1].die;
+		if (addr < ix->r[hi - 1].hi) {
+			*die = ix->r[hi - 1].die;
 			return true;
 		}
 	}
 	return false;
 }
 
-void tsym_cu_indexes_free(struct tsym_cu_indexes *ix)
+void tsym_indexes_free(struct tsym_indexes *ix)
 {
 	size_t i;
 
 	for (i = 0; i < ix->nbuckets; i++) {
-		struct tsym_cu_index *c = ix->buckets[i], *next;
+		struct tsym_index *c = ix->buckets[i], *next;
 
 		for (; c; c = next) {
 			next = c->next;
