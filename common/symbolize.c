@@ -176,6 +176,7 @@ void tsym_free(struct tsym *s)
 		dwfl_end(s->dwfl);
 	tsym_cache_free(&s->cache);
 	tsym_indexes_free(&s->index);
+	tsym_symtabs_free(&s->symtabs);
 	tsym_strings_free(&s->strings);
 	free(s);
 }
@@ -197,6 +198,7 @@ int tsym_refresh(struct tsym *s)
 		 * points into it. Interned strings stay, as promised. */
 		tsym_cache_clear(&s->cache);
 		tsym_indexes_free(&s->index);
+		tsym_symtabs_free(&s->symtabs);
 		rc = report(s, &m);
 		if (rc == 0)
 			s->maps_sig = sig;

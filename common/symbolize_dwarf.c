@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_NEST 64 /* DIE nesting that the slow search follows */
+#define MAX_NEST 64 /* DIE nesting followed below a function */
 
 /* A frame before interning: strings borrowed from libdw. */
 struct raw_frame {
@@ -51,31 +51,6 @@ static bool is_code_scope(int tag)
 {
 	return is_function(tag) || tag == DW_TAG_lexical_block ||
 	       tag == DW_TAG_try_block || tag == DW_TAG_catch_block;
-}
-
-/*
- * The slow search for the concrete function at `addr`, for what the
- * index misses (a function nested in another, or in a class): every DIE
- * of the unit, depth first.
- */
-static bool find_anywhere(Dwarf_Die *parent, Dwarf_Addr addr, Dwarf_Die *fn,
-			  int depth)
-{
-	Dwarf_Die child;
-
-	if (depth > MAX_NEST || dwarf_child(parent, &child) != 0)
-		return false;
-	do {
-		if (dwarf_tag(&child) == DW_TAG_subprogram &&
-		    dwarf_haspc(&child, addr) > 0) {
-			*fn = child;
-			return true;
-		}
-		if (dwarf_haschildren(&child) > 0 &&
-		    find_anywhere(&child, addr, fn, depth + 1))
-			return true;
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
 }
 
 /*
@@ -189,17 +164,6 @@ static int set_names(struct tsym *s, const char *linkage, const char *plain,
 	return f->name && f->system_name ? 0 : TRIAGE_ENOMEM;
 }
 
-/* The ELF symbol name at `pc`, or NULL. */
-static const char *symbol_at(Dwfl_Module *mod, uint64_t pc)
-{
-	GElf_Off off;
-	GElf_Sym sym;
-	const char *nm = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL,
-					      NULL);
-
-	return nm && nm[0] ? nm : NULL;
-}
-
 static bool is_cxx(Dwarf_Die *die)
 {
 	Dwarf_Die cu;
@@ -309,9 +273,10 @@ static char *qualified_name(Dwarf_Die *die)
 }
 
 /* The mangled ELF symbol at `pc`, for a C++ function DWARF left bare. */
-static const char *mangled_symbol_at(Dwfl_Module *mod, uint64_t pc)
+static const char *mangled_symbol_at(struct tsym *s, Dwfl_Module *mod,
+				     uint64_t pc)
 {
-	const char *nm = symbol_at(mod, pc);
+	const char *nm = tsym_symbol_at(&s->symtabs, mod, pc);
 
 	return nm && strncmp(nm, "_Z", 2) == 0 ? nm : NULL;
 }
@@ -351,12 +316,12 @@ static int describe(struct tsym *s, Dwfl_Module *mod, uint64_t pc,
 	if (!linkage)
 		linkage = attr_string(&die, DW_AT_MIPS_linkage_name);
 	if (!linkage && is_cxx(&die)) {
-		linkage = physical ? mangled_symbol_at(mod, pc) : NULL;
+		linkage = physical ? mangled_symbol_at(s, mod, pc) : NULL;
 		if (!linkage && (qualified = qualified_name(&die)))
 			plain = qualified;
 	}
 	if (!linkage && !plain && physical)
-		linkage = symbol_at(mod, pc);
+		linkage = tsym_symbol_at(&s->symtabs, mod, pc);
 	rc = set_names(s, linkage, plain ? plain : "", f);
 	free(qualified);
 	if (rc < 0)
@@ -392,8 +357,7 @@ static int dwarf_frames(struct tsym *s, Dwfl_Module *mod, Dwarf_Die *cu,
 
 	if (!ix)
 		return TRIAGE_ENOMEM;
-	if (!tsym_index_find(ix, addr, &fn) &&
-	    !find_anywhere(cu, addr, &fn, 0))
+	if (!tsym_index_find(ix, addr, &fn))
 		return 0;
 	n = inline_chain(&fn, addr, chain,
 			 max < TSYM_MAX_FRAMES ? max : TSYM_MAX_FRAMES);
@@ -414,7 +378,7 @@ static int dwarf_frames(struct tsym *s, Dwfl_Module *mod, Dwarf_Die *cu,
 static int symtab_frame(struct tsym *s, Dwfl_Module *mod, Dwarf_Die *cu,
 			uint64_t pc, Dwarf_Addr addr, struct tsym_frame *f)
 {
-	const char *nm = symbol_at(mod, pc), *file = NULL;
+	const char *nm = tsym_symbol_at(&s->symtabs, mod, pc), *file = NULL;
 	int64_t line = 0;
 
 	if (!nm)
@@ -444,11 +408,14 @@ int tsym_resolve(struct tsym *s, uint64_t pc, struct tsym_frame *out,
 		 int max)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
-	Dwarf_Addr bias = 0;
+	Dwarf_Addr bias = 0, lo, hi;
 	Dwarf_Die *cu, unit;
 	int n = 0;
 
-	if (!mod || max <= 0)
+	/* libdwfl may answer with the module below an unmapped address. */
+	if (!mod || max <= 0 ||
+	    !dwfl_module_info(mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL) ||
+	    pc < lo || pc >= hi)
 		return 0;
 	cu = dwfl_module_addrdie(mod, pc, &bias);
 	if (!cu)

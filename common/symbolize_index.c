@@ -6,8 +6,8 @@
  * Functions: a C++ unit that includes the standard library holds tens of
  * thousands of DIEs; walking them once per address (as dwarf_getscopes
  * does) makes a profile of thousands of addresses take seconds. The
- * index is built in one walk that skips the type trees (see collect());
- * an address it misses is searched the slow way by the resolver.
+ * index is built in one walk that skips the type trees (see collect()),
+ * which holds every concrete function GCC and clang write.
  *
  * Units: libdw finds the unit at an address through .debug_aranges,
  * which clang does not write unless asked (-gdwarf-aranges); without it,

@@ -1,7 +1,7 @@
 /*
  * symbolize_internal.h - what the parts of the symbolizer share: the
- * string pool, the per-address cache, the address indexes over DWARF,
- * and the DWARF resolver that fills them.
+ * string pool, the per-address cache, the address indexes over DWARF
+ * and over the symbol tables, and the resolver that uses them.
  */
 #ifndef TRIAGE_SYMBOLIZE_INTERNAL_H
 #define TRIAGE_SYMBOLIZE_INTERNAL_H
@@ -78,6 +78,17 @@ bool tsym_index_find(const struct tsym_index *ix, uint64_t addr,
 		     Dwarf_Die *die);
 void tsym_indexes_free(struct tsym_indexes *ix);
 
+/* The function symbols of each module, for names DWARF lacks. */
+struct tsym_symtabs {
+	struct tsym_symtab **buckets;
+	size_t nbuckets;
+};
+
+/* The name of the function symbol holding `pc` in `mod`, or NULL. */
+const char *tsym_symbol_at(struct tsym_symtabs *st, Dwfl_Module *mod,
+			   uint64_t pc);
+void tsym_symtabs_free(struct tsym_symtabs *st);
+
 struct tsym {
 	pid_t pid; /* the real pid, even for this process */
 	Dwfl *dwfl;
@@ -85,6 +96,7 @@ struct tsym {
 	struct tsym_strings strings;
 	struct tsym_cache cache;
 	struct tsym_indexes index;
+	struct tsym_symtabs symtabs;
 };
 
 /*
