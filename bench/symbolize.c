@@ -34,8 +34,7 @@ static double now(void)
  * N distinct addresses spread evenly over the executable mapping at `in`;
  * `*path` and `*base` tell the file and its load address.
  */
-static uint64_t *spread(const void *in, size_t n, char **path,
-			uint64_t *base)
+static uint64_t *spread(const void *in, size_t n, char **path, uint64_t *base)
 {
 	struct tmaps m;
 	const struct tmaps_entry *e;
@@ -133,8 +132,8 @@ static void run(const char *what, const void *in, size_t n, bool with_anchor)
 	printf("  tsym: %zu resolved, %zu frames; cold %.1f ms (the first "
 	       "address, loading debug info, %.1f ms; %.1f us an address), "
 	       "cached %.2f ms\n",
-	       known, frames, cold * 1e3, first * 1e3,
-	       cold * 1e6 / (double)n, warm * 1e3);
+	       known, frames, cold * 1e3, first * 1e3, cold * 1e6 / (double)n,
+	       warm * 1e3);
 	if (eu > 0)
 		printf("  eu-addr2line: %zu resolved; %.1f ms; tsym cold / "
 		       "eu-addr2line = %.2f\n",

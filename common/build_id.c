@@ -81,8 +81,7 @@ static int elf_build_id(Elf *elf, char *hex, size_t len)
 
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE)
 			continue;
-		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset,
-					 ph.p_filesz,
+		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz,
 					 ph.p_align == 8 ? ELF_T_NHDR8
 							 : ELF_T_NHDR);
 		if (d && (rc = scan_file_notes(d, hex, len)) != TRIAGE_EFORMAT)
@@ -166,6 +165,11 @@ struct loaded {
 	uint64_t page;
 };
 
+static size_t align_up(size_t n, size_t align)
+{
+	return (n + align - 1) & ~(align - 1);
+}
+
 /* Scans in-memory notes [p, p + size) for the build ID. */
 static void scan_mem_notes(const uint8_t *p, size_t size, size_t align,
 			   char *hex)
@@ -175,8 +179,8 @@ static void scan_mem_notes(const uint8_t *p, size_t size, size_t align,
 	while (size - off >= sizeof(ElfW(Nhdr))) {
 		const ElfW(Nhdr) *nh = (const void *)(p + off);
 		size_t name = off + sizeof(*nh);
-		size_t desc = name + ((nh->n_namesz + align - 1) & ~(align - 1));
-		size_t next = desc + ((nh->n_descsz + align - 1) & ~(align - 1));
+		size_t desc = name + align_up(nh->n_namesz, align);
+		size_t next = desc + align_up(nh->n_descsz, align);
 
 		if (desc > size || nh->n_descsz > size - desc)
 			return;
@@ -189,6 +193,12 @@ static void scan_mem_notes(const uint8_t *p, size_t size, size_t align,
 			return;
 		off = next;
 	}
+}
+
+static const uint8_t *note_addr(const struct dl_phdr_info *info,
+				const ElfW(Phdr) * note)
+{
+	return (const uint8_t *)(info->dlpi_addr + note->p_vaddr);
 }
 
 /* The build ID of a loaded object, from a PT_NOTE inside a PT_LOAD. */
@@ -211,9 +221,8 @@ static void loaded_build_id(const struct dl_phdr_info *info, char *hex)
 				inside = true;
 		}
 		if (inside)
-			scan_mem_notes((const uint8_t *)(info->dlpi_addr +
-							 n->p_vaddr),
-				       n->p_memsz, n->p_align == 8 ? 8 : 4, hex);
+			scan_mem_notes(note_addr(info, n), n->p_memsz,
+				       n->p_align == 8 ? 8 : 4, hex);
 	}
 }
 
@@ -286,8 +295,8 @@ static void file_build_id(pid_t pid, const struct tmaps_entry *e, char *hex)
 	int self = pid > 0 ? pid : (int)getpid();
 
 	if (e->deleted) {
-		snprintf(alt, sizeof(alt), "/proc/%d/map_files/%llx-%llx",
-			 self, (unsigned long long)e->start,
+		snprintf(alt, sizeof(alt), "/proc/%d/map_files/%llx-%llx", self,
+			 (unsigned long long)e->start,
 			 (unsigned long long)e->limit);
 		tmaps_build_id(alt, hex, TMAPS_BUILD_ID_MAX);
 		return;
@@ -302,7 +311,7 @@ static void file_build_id(pid_t pid, const struct tmaps_entry *e, char *hex)
 
 int tmaps_fill_build_ids(pid_t pid, struct tmaps *m)
 {
-	struct loaded l = { 0 };
+	struct loaded l = {0};
 	const char *last_path = NULL, *last_id = NULL;
 	size_t i;
 

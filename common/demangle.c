@@ -29,8 +29,8 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-typedef char *(*cxa_demangle_fn)(const char *mangled, char *buf,
-				 size_t *len, int *status);
+typedef char *(*cxa_demangle_fn)(const char *mangled, char *buf, size_t *len,
+				 int *status);
 
 static cxa_demangle_fn cxa_demangle;
 
@@ -143,16 +143,20 @@ static bool is_declarator(const char *s, size_t open, size_t close)
 }
 
 /* Operator tokens, longest first so the longest match wins. */
+/* clang-format off */
 static const char *const op_tokens[] = {
 	"<=>", "<<=", ">>=", "->*", "()", "[]", "<<", ">>", "<=", ">=",
 	"==",  "!=",  "&&",  "||",  "++", "--", "+=", "-=", "*=", "/=",
 	"%=",  "&=",  "|=",  "^=",  "->", "+",  "-",  "*",  "/",  "%",
 	"^",   "&",   "|",   "~",   "!",  "=",  "<",  ">",  ",",
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const op_words[] = {
 	" new[]", " delete[]", " new", " delete", " co_await",
 };
+/* clang-format on */
 
 /*
  * Copies "operator" and its token at w->i: a symbol ("operator<<"), a
@@ -205,9 +209,11 @@ static void copy_operator(struct walk *w)
 /* Qualifiers that may follow a parameter list. */
 static size_t skip_qualifiers(const struct walk *w, size_t i)
 {
+	/* clang-format off */
 	static const char *const quals[] = {
 		" const", " volatile", " &&", " &", " noexcept",
 	};
+	/* clang-format on */
 	size_t k;
 	bool more = true;
 
@@ -272,6 +278,7 @@ static bool open_paren(struct walk *w)
  * Special names: words, then another name. pprof keeps the rest whole,
  * less template arguments, even a thunk's parameters; so does this.
  */
+/* clang-format off */
 static const char *const special_prefixes[] = {
 	"non-virtual thunk to ",     "virtual thunk to ",
 	"covariant return thunk to ", "transaction clone for ",
@@ -282,6 +289,7 @@ static const char *const special_prefixes[] = {
 	"guard variable for ",       "TLS init function for ",
 	"TLS wrapper function for ", "reference temporary ",
 };
+/* clang-format on */
 
 static bool is_special(const struct walk *w)
 {
@@ -328,7 +336,7 @@ static void walk_name(struct walk *w)
 
 char *tdemangle_simplify(const char *full)
 {
-	struct walk w = { .s = full };
+	struct walk w = {.s = full};
 	size_t n;
 	char *r;
 

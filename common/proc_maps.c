@@ -78,8 +78,7 @@ static bool expect(const char **p, const char *end, char c)
 }
 
 /* Parses "rwxp": each of r, w, x or '-', then 'p' or 's'. */
-static bool parse_perms(const char **p, const char *end,
-			struct tmaps_entry *e)
+static bool parse_perms(const char **p, const char *end, struct tmaps_entry *e)
 {
 	const char *s = *p;
 

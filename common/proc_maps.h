@@ -19,8 +19,8 @@
 #define TMAPS_BUILD_ID_MAX 41
 
 struct tmaps_entry {
-	uint64_t start;  /* first byte mapped */
-	uint64_t limit;  /* one past the last byte mapped */
+	uint64_t start;	 /* first byte mapped */
+	uint64_t limit;	 /* one past the last byte mapped */
 	uint64_t offset; /* file offset of `start` */
 	/* "" for anonymous memory; pseudo names such as "[vdso]" kept; a
 	 * " (deleted)" suffix removed. */

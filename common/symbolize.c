@@ -34,18 +34,20 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
 
 	if (urls && urls[0])
 		return dwfl_build_id_find_debuginfo(
-			mod, userdata, modname, base, file_name,
-			debuglink_file, debuglink_crc, debuginfo_file_name);
+		    mod, userdata, modname, base, file_name, debuglink_file,
+		    debuglink_crc, debuginfo_file_name);
 	return dwfl_standard_find_debuginfo(mod, userdata, modname, base,
 					    file_name, debuglink_file,
 					    debuglink_crc, debuginfo_file_name);
 }
 
+/* clang-format off */
 static const Dwfl_Callbacks proc_callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
 	.find_debuginfo = find_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
+/* clang-format on */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -216,8 +218,7 @@ static int copy_out(const struct tsym_frame *f, int n, struct tsym_frame *out,
 	return n;
 }
 
-int tsym_lookup(struct tsym *s, uint64_t pc, struct tsym_frame *out,
-		int max)
+int tsym_lookup(struct tsym *s, uint64_t pc, struct tsym_frame *out, int max)
 {
 	struct tsym_frame f[TSYM_MAX_FRAMES];
 	const struct tsym_slot *slot;

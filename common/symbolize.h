@@ -24,11 +24,11 @@ struct tsym;
 
 /* One frame at an address; strings are never NULL ("" when unknown). */
 struct tsym_frame {
-	const char *name;        /* readable: demangled, simplified */
+	const char *name;	 /* readable: demangled, simplified */
 	const char *system_name; /* as linked: mangled for C++ */
-	const char *file;        /* full path of the source file */
-	int64_t line;            /* 0 when unknown */
-	int64_t start_line;      /* first line of the function, or 0 */
+	const char *file;	 /* full path of the source file */
+	int64_t line;		 /* 0 when unknown */
+	int64_t start_line;	 /* first line of the function, or 0 */
 };
 
 /* The deepest inline chain tsym_lookup() reports. */
@@ -62,7 +62,6 @@ int tsym_refresh(struct tsym *s);
  * symbols). Strings stay valid until tsym_free(). Results are cached per
  * address.
  */
-int tsym_lookup(struct tsym *s, uint64_t pc, struct tsym_frame *out,
-		int max);
+int tsym_lookup(struct tsym *s, uint64_t pc, struct tsym_frame *out, int max);
 
 #endif /* TRIAGE_SYMBOLIZE_H */

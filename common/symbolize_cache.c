@@ -120,8 +120,7 @@ static size_t hash_pc(uint64_t pc, size_t cap)
 	return (size_t)((pc * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
 }
 
-const struct tsym_slot *tsym_cache_get(const struct tsym_cache *c,
-				       uint64_t pc)
+const struct tsym_slot *tsym_cache_get(const struct tsym_cache *c, uint64_t pc)
 {
 	size_t j;
 

@@ -71,7 +71,8 @@ static int inline_chain(Dwarf_Die *fn, Dwarf_Addr addr, Dwarf_Die *chain,
 		do {
 			int tag = dwarf_tag(&child);
 
-			if (!is_code_scope(tag) || dwarf_haspc(&child, addr) <= 0)
+			if (!is_code_scope(tag) ||
+			    dwarf_haspc(&child, addr) <= 0)
 				continue;
 			/* A nested function is a physical one of its own. */
 			if (tag == DW_TAG_subprogram)
@@ -109,9 +110,11 @@ static void call_site(Dwarf_Die *die, const char **file, int64_t *line)
 
 	*file = NULL;
 	*line = 0;
-	if (dwarf_attr(die, DW_AT_call_file, &a) && dwarf_formudata(&a, &v) == 0)
+	if (dwarf_attr(die, DW_AT_call_file, &a) &&
+	    dwarf_formudata(&a, &v) == 0)
 		*file = unit_file(die, v);
-	if (dwarf_attr(die, DW_AT_call_line, &a) && dwarf_formudata(&a, &v) == 0)
+	if (dwarf_attr(die, DW_AT_call_line, &a) &&
+	    dwarf_formudata(&a, &v) == 0)
 		*line = (int64_t)v;
 }
 
@@ -158,8 +161,8 @@ static int set_names(struct tsym *s, const char *linkage, const char *plain,
 	} else {
 		f->system_name = tsym_intern(&s->strings, sys);
 	}
-	f->name = readable ? tsym_intern(&s->strings, readable)
-			   : f->system_name;
+	f->name =
+	    readable ? tsym_intern(&s->strings, readable) : f->system_name;
 	free(readable);
 	return f->name && f->system_name ? 0 : TRIAGE_ENOMEM;
 }
@@ -251,7 +254,8 @@ static char *qualified_name(Dwarf_Die *die)
 
 		switch (dwarf_tag(&chain[i])) {
 		case DW_TAG_namespace:
-			fprintf(f, "%s::", part ? part : "(anonymous namespace)");
+			fprintf(f,
+				"%s::", part ? part : "(anonymous namespace)");
 			break;
 		case DW_TAG_class_type:
 		case DW_TAG_structure_type:
@@ -398,14 +402,13 @@ static Dwarf_Die *unit_at(struct tsym *s, Dwfl_Module *mod, uint64_t pc,
 			  Dwarf_Addr *bias, Dwarf_Die *unit)
 {
 	Dwarf *dbg = dwfl_module_getdwarf(mod, bias);
-	const struct tsym_index *ix = dbg ? tsym_units_of(&s->index, dbg)
-					  : NULL;
+	const struct tsym_index *ix =
+	    dbg ? tsym_units_of(&s->index, dbg) : NULL;
 
 	return ix && tsym_index_find(ix, pc - *bias, unit) ? unit : NULL;
 }
 
-int tsym_resolve(struct tsym *s, uint64_t pc, struct tsym_frame *out,
-		 int max)
+int tsym_resolve(struct tsym *s, uint64_t pc, struct tsym_frame *out, int max)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
 	Dwarf_Addr bias = 0, lo, hi;

@@ -154,8 +154,8 @@ static void collect_units(struct builder *b, Dwarf *dbg)
 	Dwarf_Die cudie;
 	uint8_t type;
 
-	while (!b->oom && dwarf_get_units(dbg, cu, &cu, NULL, &type, &cudie,
-					  NULL) == 0)
+	while (!b->oom &&
+	       dwarf_get_units(dbg, cu, &cu, NULL, &type, &cudie, NULL) == 0)
 		if (type == DW_UT_compile)
 			add_ranges(b, &cudie);
 }
@@ -164,7 +164,7 @@ static void collect_units(struct builder *b, Dwarf *dbg)
 static struct tsym_index *build(Dwarf *dbg, Dwarf_Die *cudie)
 {
 	struct tsym_index *c = calloc(1, sizeof(*c));
-	struct builder b = { 0 };
+	struct builder b = {0};
 
 	if (!c)
 		return NULL;
@@ -219,8 +219,7 @@ const struct tsym_index *tsym_units_of(struct tsym_indexes *ix, Dwarf *dbg)
 	return get(ix, dbg, NULL);
 }
 
-bool tsym_index_find(const struct tsym_index *ix, uint64_t addr,
-		     Dwarf_Die *die)
+bool tsym_index_find(const struct tsym_index *ix, uint64_t addr, Dwarf_Die *die)
 {
 	size_t lo = 0, hi = ix->n;
 

@@ -26,7 +26,7 @@ void tsym_strings_free(struct tsym_strings *st);
 struct tsym_slot {
 	uint64_t pc;
 	uint32_t first; /* index in frames */
-	uint16_t n;     /* frame count; 0 for an unknown address */
+	uint16_t n;	/* frame count; 0 for an unknown address */
 	uint16_t used;
 };
 
@@ -38,8 +38,7 @@ struct tsym_cache {
 };
 
 /* The slot of `pc`, or NULL. */
-const struct tsym_slot *tsym_cache_get(const struct tsym_cache *c,
-				       uint64_t pc);
+const struct tsym_slot *tsym_cache_get(const struct tsym_cache *c, uint64_t pc);
 /* Stores the frames of `pc`; returns 0 or TRIAGE_ENOMEM. */
 int tsym_cache_put(struct tsym_cache *c, uint64_t pc,
 		   const struct tsym_frame *f, int n);
@@ -104,7 +103,6 @@ struct tsym {
  * `max` frames, innermost first, with interned strings. Returns the
  * count, 0 when unknown, or TRIAGE_ENOMEM.
  */
-int tsym_resolve(struct tsym *s, uint64_t pc, struct tsym_frame *out,
-		 int max);
+int tsym_resolve(struct tsym *s, uint64_t pc, struct tsym_frame *out, int max);
 
 #endif /* TRIAGE_SYMBOLIZE_INTERNAL_H */

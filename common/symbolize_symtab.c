@@ -19,8 +19,8 @@
 struct tsym_sym {
 	uint64_t addr, limit; /* [addr, limit) */
 	const char *name;     /* owned by libdwfl, alive with the module */
-	int rank;      /* of the binding: global over weak over local */
-	bool sized;    /* st_size was set */
+	int rank;	      /* of the binding: global over weak over local */
+	bool sized;	      /* st_size was set */
 };
 
 struct tsym_symtab {
@@ -130,8 +130,7 @@ static size_t hash_mod(const Dwfl_Module *mod, size_t n)
 	       (n - 1);
 }
 
-static struct tsym_symtab *symtab_of(struct tsym_symtabs *st,
-				     Dwfl_Module *mod)
+static struct tsym_symtab *symtab_of(struct tsym_symtabs *st, Dwfl_Module *mod)
 {
 	struct tsym_symtab *t;
 	size_t j;

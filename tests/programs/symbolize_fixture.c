@@ -18,15 +18,15 @@ TFX_NOINLINE int tfx_plain(struct tfx_sites *s, int x)
 	return x * 3 + 1;
 }
 
-static inline __attribute__((always_inline)) int
-tfx_inner(struct tfx_sites *s, int x)
+static inline __attribute__((always_inline)) int tfx_inner(struct tfx_sites *s,
+							   int x)
 {
 	TFX_PROBE(&s->inl);
 	return x + 7;
 }
 
-static inline __attribute__((always_inline)) int
-tfx_middle(struct tfx_sites *s, int x)
+static inline __attribute__((always_inline)) int tfx_middle(struct tfx_sites *s,
+							    int x)
 {
 	int r = (s->inl_middle_line = __LINE__, tfx_inner(s, x));
 

@@ -19,15 +19,15 @@ struct tfx_site {
 };
 
 struct tfx_sites {
-	struct tfx_site plain; /* tfx_plain(), C */
-	struct tfx_site inl;   /* tfx_inner() in tfx_middle() in tfx_outer() */
-	int inl_middle_line;   /* where tfx_middle() calls tfx_inner() */
-	int inl_outer_line;    /* where tfx_outer() calls tfx_middle() */
-	struct tfx_site tmpl;  /* tfx::Cache<int>::put(), C++ from here on */
-	struct tfx_site anon;  /* tfx::(anonymous namespace)::hidden() */
-	struct tfx_site less;  /* tfx::Key::operator<() */
-	struct tfx_site call;  /* tfx::Fn::operator()() */
-	struct tfx_site shift; /* tfx::operator<<() */
+	struct tfx_site plain;	/* tfx_plain(), C */
+	struct tfx_site inl;	/* tfx_inner() in tfx_middle() in tfx_outer() */
+	int inl_middle_line;	/* where tfx_middle() calls tfx_inner() */
+	int inl_outer_line;	/* where tfx_outer() calls tfx_middle() */
+	struct tfx_site tmpl;	/* tfx::Cache<int>::put(), C++ from here on */
+	struct tfx_site anon;	/* tfx::(anonymous namespace)::hidden() */
+	struct tfx_site less;	/* tfx::Key::operator<() */
+	struct tfx_site call;	/* tfx::Fn::operator()() */
+	struct tfx_site shift;	/* tfx::operator<<() */
 	struct tfx_site lambda; /* a lambda in tfx::run_lambda() */
 	struct tfx_site member; /* tfx::Acc<int>::add() inlined in use_acc() */
 	int member_caller_line; /* where use_acc() calls add() */
@@ -50,10 +50,10 @@ int tfx_run_cxx(struct tfx_sites *s, int x);
 
 /* Probes at this line; the barrier keeps the call from being a tail
  * call, whose return address would be in the caller's caller. */
-#define TFX_PROBE(site)                                                       \
-	do {                                                                  \
-		tfx_probe((site), __LINE__);                                  \
-		__asm__ volatile("" ::: "memory");                            \
+#define TFX_PROBE(site)                                                        \
+	do {                                                                   \
+		tfx_probe((site), __LINE__);                                   \
+		__asm__ volatile("" ::: "memory");                             \
 	} while (0)
 
 /* Out of line and not cloned, so each function has its own code. */

@@ -18,6 +18,7 @@
 
 #include "demangle.h"
 
+/* clang-format off */
 static const struct {
 	const char *mangled, *want;
 } cases[] = {
@@ -87,7 +88,7 @@ static const struct {
 	{ "_ZZZN2ns1fEvENKUlvE_clEvENKUliE_clEi",
 	  "ns::f()::{lambda()#1}::operator()() const::{lambda(int)#1}::"
 	  "operator()" },
-	/* a template returning a function pointer: "void (*ns::getfp<int>(int))(int)" */
+	/* returning a function pointer: void (*ns::getfp<int>(int))(int) */
 	{ "_ZN2ns5getfpIiEEPFviET_", "ns::getfp" },
 	/* special names keep their words and the rest */
 	{ "_ZThn8_N2ns1D1fEv", "non-virtual thunk to ns::D::f()" },
@@ -98,6 +99,7 @@ static const struct {
 	{ "_ZTIy", "typeinfo for unsigned long long" },
 	{ "_ZTW1x", "TLS wrapper function for x" },
 };
+/* clang-format on */
 
 /* Runs first: nothing has loaded a C++ runtime into this process yet. */
 static void test_loads_the_runtime(void **state)
@@ -142,6 +144,7 @@ static void test_not_mangled(void **state)
  * unless nothing is left. */
 static void test_simplify_malformed(void **state)
 {
+	/* clang-format off */
 	static const struct {
 		const char *in, *want; /* want NULL: nothing left */
 	} bad[] = {
@@ -175,6 +178,7 @@ static void test_simplify_malformed(void **state)
 		{ "typeinfo for ", "typeinfo for" },
 		{ "vtable for a<b", "vtable for a" },
 	};
+	/* clang-format on */
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -221,6 +225,7 @@ static void test_simplify_huge(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loads_the_runtime),
 		cmocka_unit_test(test_pprof_names),
@@ -228,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_simplify_malformed),
 		cmocka_unit_test(test_simplify_huge),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

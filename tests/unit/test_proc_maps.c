@@ -99,9 +99,8 @@ static void test_self_binary(void **state)
 	assert_true(e->read);
 	assert_false(e->deleted);
 
-	assert_int_equal(tmaps_build_id("/proc/self/exe", file_id,
-					sizeof(file_id)),
-			 0);
+	assert_int_equal(
+	    tmaps_build_id("/proc/self/exe", file_id, sizeof(file_id)), 0);
 	readelf_build_id(exe, readelf_id, sizeof(readelf_id));
 	assert_int_equal(strlen(e->build_id), 40);
 	assert_string_equal(e->build_id, file_id);
@@ -228,6 +227,7 @@ static void test_build_id_errors(void **state)
 	assert_string_equal(id, "");
 }
 
+/* clang-format off */
 static const char sample[] =
 	"55d0c0a00000-55d0c0a02000 r--p 00000000 fe:00 1234   /usr/bin/x\n"
 	"55d0c0a02000-55d0c0a08000 r-xp 00002000 fe:00 1234   /usr/bin/x\n"
@@ -239,6 +239,7 @@ static const char sample[] =
 	"7ffc00000000-7ffc00002000 r-xp 00000000 00:00 0      [vdso]\n"
 	"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0  "
 	"[vsyscall]";
+/* clang-format on */
 
 static int parse_text(const char *text, bool exec_only, struct tmaps *m,
 		      char *err, size_t errlen)
@@ -298,7 +299,7 @@ static void test_find(void **state)
 	assert_ptr_equal(tmaps_find(&m, 0x55d0c0a01fff), &m.e[0]);
 	assert_ptr_equal(tmaps_find(&m, 0x55d0c0a02000), &m.e[1]);
 	assert_null(tmaps_find(&m, 0x55d0c0a08000)); /* limit: outside */
-	assert_null(tmaps_find(&m, 0x7f0000001000));  /* a gap */
+	assert_null(tmaps_find(&m, 0x7f0000001000)); /* a gap */
 	assert_ptr_equal(tmaps_find(&m, 0x7f0000025000), &m.e[5]);
 	assert_ptr_equal(tmaps_find(&m, 0xffffffffff600fff), &m.e[7]);
 	assert_null(tmaps_find(&m, UINT64_MAX));
@@ -328,6 +329,7 @@ static void test_parse_sorts(void **state)
 
 static void test_parse_line_malformed(void **state)
 {
+	/* clang-format off */
 	static const struct {
 		const char *line, *why;
 	} bad[] = {
@@ -357,6 +359,7 @@ static void test_parse_line_malformed(void **state)
 		{ "1000-2000 r-xp 0 08:01 12a /x", "bad inode" },
 		{ "1000-2000 r-xp 0 08:01 99999999999999999999 /x", "bad inode" },
 	};
+	/* clang-format on */
 	struct tmaps_entry e;
 	const char *why;
 	size_t i;
@@ -372,13 +375,12 @@ static void test_parse_line_malformed(void **state)
 	}
 
 	/* A NUL inside the line, and the length honoured over the text. */
-	assert_int_equal(tmaps_parse_line("1000-2000 r-xp 0 0:0 0 /a\0b", 27,
-					  &e, &why),
-			 TRIAGE_EFORMAT);
+	assert_int_equal(
+	    tmaps_parse_line("1000-2000 r-xp 0 0:0 0 /a\0b", 27, &e, &why),
+	    TRIAGE_EFORMAT);
 	assert_string_equal(why, "NUL byte in line");
-	assert_int_equal(tmaps_parse_line("1000-2000 r-xp 0 0:0 0 /abc", 25, &e,
-					  &why),
-			 0);
+	assert_int_equal(
+	    tmaps_parse_line("1000-2000 r-xp 0 0:0 0 /abc", 25, &e, &why), 0);
 	assert_string_equal(e.path, "/a");
 	free(e.path);
 }
@@ -441,6 +443,7 @@ static void test_parse_errors_name_the_line(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_self_binary),
 		cmocka_unit_test(test_memory_ids_match_files),
@@ -455,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_parse_line_edges),
 		cmocka_unit_test(test_parse_errors_name_the_line),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -129,8 +129,7 @@ static void test_c_plain(void **state)
 	assert_int_equal(n, 1);
 	expect_frame(&f[0], "tfx_plain", "tfx_plain", "symbolize_fixture.c",
 		     sites.plain.line);
-	assert_string_equal(f[0].file,
-			    TSYM_FIXTURE_SRC "/symbolize_fixture.c");
+	assert_string_equal(f[0].file, TSYM_FIXTURE_SRC "/symbolize_fixture.c");
 }
 
 static void test_c_inline_chain(void **state)
@@ -306,9 +305,8 @@ static void agree_with_addr2line(uint64_t pc)
 	assert_int_equal(n, m);
 	for (i = 0; i < n; i++) {
 		print_message("  %s (%s) %s:%lld | %s %s:%ld\n", f[i].name,
-			      f[i].system_name, f[i].file,
-			      (long long)f[i].line, e[i].name, e[i].file,
-			      e[i].line);
+			      f[i].system_name, f[i].file, (long long)f[i].line,
+			      e[i].name, e[i].file, e[i].line);
 		/* It prints the mangled name, or the plain one GCC gives a
 		 * function of internal linkage. */
 		if (strcmp(e[i].name, f[i].system_name) != 0)
@@ -320,11 +318,13 @@ static void agree_with_addr2line(uint64_t pc)
 
 static void test_agrees_with_addr2line(void **state)
 {
+	/* clang-format off */
 	const struct tfx_site *all[] = {
 		&sites.plain, &sites.inl,   &sites.tmpl,   &sites.anon,
 		&sites.less,  &sites.call,  &sites.shift,  &sites.lambda,
 		&sites.member,
 	};
+	/* clang-format on */
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -335,8 +335,10 @@ static void test_agrees_with_addr2line(void **state)
  * Looked up in libc itself: a sanitizer interposes some of these. */
 static void test_libc_agrees_with_addr2line(void **state)
 {
+	/* clang-format off */
 	const char *names[] = { "qsort", "fopen", "strtol", "getenv",
 				"memchr", "pthread_create" };
+	/* clang-format on */
 	void *libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
 	size_t i;
 
@@ -542,6 +544,7 @@ static void test_never_debuginfod(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_c_plain),
 		cmocka_unit_test(test_c_inline_chain),
@@ -561,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_other_process),
 		cmocka_unit_test(test_never_debuginfod),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
