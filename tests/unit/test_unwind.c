@@ -1,0 +1,588 @@
+/*
+ * test_unwind.c - the unwinder (agent/unwind*.c) on live stacks.
+ *
+ * libunwind is the oracle for stacks captured in place; for stacks
+ * captured from signals the frames must resolve (dladdr) to the known
+ * chain of tests/programs/unwind_chain.c, which is built without frame
+ * pointers. Also: junk contexts, a thread whose stack bounds are
+ * unknown, a library loaded after tunw_init(), and the cache.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <libunwind.h>
+
+#include "unwind.h"
+#include "unwind_chain.h"
+
+#define MAXF 64
+
+/* ---- helpers ---- */
+
+static const char *fn_name(uint64_t pc)
+{
+	Dl_info di;
+
+	if (!dladdr((void *)pc, &di) || !di.dli_sname)
+		return "?";
+	return di.dli_sname;
+}
+
+static const char *obj_name(uint64_t pc)
+{
+	Dl_info di;
+
+	if (!dladdr((void *)pc, &di) || !di.dli_fname)
+		return "?";
+	return di.dli_fname;
+}
+
+static bool in_libc(uint64_t pc)
+{
+	return strstr(obj_name(pc), "libc.so") != NULL;
+}
+
+static void print_stack(const char *title, const uint64_t *pcs, int n)
+{
+	int i;
+
+	fprintf(stderr, "%s (%d frames):\n", title, n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "  #%-2d %#lx %s (%s)\n", i,
+			(unsigned long)pcs[i], fn_name(pcs[i]),
+			obj_name(pcs[i]));
+}
+
+/* Asserts that pcs[from..] resolve to the given names, in order. */
+static void expect_names(const uint64_t *pcs, int n, int from, ...)
+{
+	const char *want;
+	va_list ap;
+	int i = from;
+
+	va_start(ap, from);
+	while ((want = va_arg(ap, const char *)) != NULL) {
+		if (i >= n || strcmp(fn_name(pcs[i]), want) != 0) {
+			print_stack("stack", pcs, n);
+			fail_msg("frame #%d: want %s, got %s", i, want,
+				 i < n ? fn_name(pcs[i]) : "(none)");
+		}
+		i++;
+	}
+	va_end(ap);
+}
+
+/* Waits for *flag to become non-zero, up to secs; false on timeout. */
+static bool wait_flag(volatile int *flag, int secs)
+{
+	struct timespec start, now, pause = {0, 100000};
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= secs)
+			return false;
+		nanosleep(&pause, NULL);
+	}
+	return true;
+}
+
+/* ---- captures in place, against libunwind ---- */
+
+struct capture {
+	uint64_t tunw[MAXF];
+	int nt;
+	void *unw[MAXF];
+	int nu;
+};
+
+/* Exported, so that dladdr can name it. */
+void uwt_test_capture(void *arg);
+void uwt_test_capture(void *arg)
+{
+	struct capture *c = arg;
+
+	c->nt = tunw_backtrace_here(c->tunw, MAXF);
+	c->nu = unw_backtrace(c->unw, MAXF);
+	uwt_sink++;
+}
+
+/*
+ * Both captures were taken in uwt_test_capture at different call sites, so
+ * their first return addresses differ; everything above must be equal.
+ */
+static void expect_same_as_libunwind(const struct capture *c)
+{
+	uint64_t u[MAXF];
+	int i, k;
+
+	for (i = 0; i < c->nu; i++)
+		u[i] = (uint64_t)c->unw[i];
+	assert_true(c->nt >= 2);
+	for (k = 0; k < c->nu && u[k] != c->tunw[1]; k++)
+		;
+	if (k == c->nu || k > 2 || c->nt - 1 != c->nu - k) {
+		print_stack("tunw", c->tunw, c->nt);
+		print_stack("libunwind", u, c->nu);
+		fail_msg("stacks differ: tunw %d frames, libunwind %d from #%d",
+			 c->nt, c->nu, k);
+	}
+	for (i = 1; i < c->nt; i++) {
+		if (c->tunw[i] != u[k + i - 1]) {
+			print_stack("tunw", c->tunw, c->nt);
+			print_stack("libunwind", u, c->nu);
+			fail_msg("frame #%d: tunw %#lx, libunwind %#lx", i,
+				 (unsigned long)c->tunw[i],
+				 (unsigned long)u[k + i - 1]);
+		}
+	}
+	assert_string_equal(fn_name(c->tunw[0]), "uwt_test_capture");
+}
+
+static void test_recursion_matches_libunwind(void **state)
+{
+	struct capture c;
+	int i, recurse = 0;
+
+	memset(&c, 0, sizeof(c));
+	uwt_recurse(30, uwt_test_capture, &c);
+	expect_same_as_libunwind(&c);
+	for (i = 0; i < c.nt; i++)
+		recurse += strcmp(fn_name(c.tunw[i]), "uwt_recurse") == 0;
+	assert_int_equal(recurse, 31);
+}
+
+static void test_through_libc_matches_libunwind(void **state)
+{
+	struct capture c;
+	int i, libc = 0;
+
+	memset(&c, 0, sizeof(c));
+	uwt_via_qsort(uwt_test_capture, &c);
+	expect_same_as_libunwind(&c);
+	for (i = 1; i < c.nt && strcmp(fn_name(c.tunw[i]), "uwt_via_qsort");
+	     i++)
+		libc += in_libc(c.tunw[i]);
+	if (libc == 0 || i == c.nt) {
+		print_stack("tunw", c.tunw, c.nt);
+		fail_msg("expected libc frames below uwt_via_qsort");
+	}
+}
+
+/* ---- samples from signals ---- */
+
+enum spin { SPIN_CHAIN, SPIN_LIBC };
+
+struct worker {
+	pthread_t th;
+	pid_t tid;
+	enum spin spin;
+	bool declare_stack;
+	volatile int running, stop;
+	char *buf;
+};
+
+void *uwt_test_worker(void *arg);
+void *uwt_test_worker(void *arg)
+{
+	struct worker *w = arg;
+	pthread_attr_t attr;
+	void *lo;
+	size_t size;
+
+	w->tid = (pid_t)syscall(SYS_gettid);
+	if (w->declare_stack && pthread_getattr_np(pthread_self(), &attr) == 0) {
+		pthread_attr_getstack(&attr, &lo, &size);
+		tunw_thread_set_stack((uint64_t)lo, (uint64_t)lo + size);
+		pthread_attr_destroy(&attr);
+	}
+	if (w->spin == SPIN_CHAIN)
+		uwt_spin_outer(&w->running, &w->stop);
+	else
+		uwt_spin_libc(&w->running, &w->stop, w->buf);
+	uwt_sink++;
+	return NULL;
+}
+
+static void start_worker(struct worker *w, enum spin spin, bool declare,
+			 const pthread_attr_t *attr)
+{
+	memset(w, 0, sizeof(*w));
+	w->spin = spin;
+	w->declare_stack = declare;
+	if (spin == SPIN_LIBC) {
+		w->buf = malloc(65536);
+		assert_non_null(w->buf);
+	}
+	assert_int_equal(pthread_create(&w->th, attr, uwt_test_worker, w), 0);
+	assert_true(wait_flag(&w->running, 10));
+}
+
+static void stop_worker(struct worker *w)
+{
+	w->stop = 1;
+	assert_int_equal(pthread_join(w->th, NULL), 0);
+	free(w->buf);
+}
+
+static struct {
+	uint64_t pcs[MAXF];
+	int n;
+	volatile int done;
+} sample;
+
+void uwt_test_on_prof(int sig, siginfo_t *si, void *uc);
+void uwt_test_on_prof(int sig, siginfo_t *si, void *uc)
+{
+	sample.n = tunw_backtrace_uc(uc, sample.pcs, MAXF);
+	__atomic_store_n(&sample.done, 1, __ATOMIC_RELEASE);
+}
+
+static void install(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(sig, &sa, NULL), 0);
+}
+
+/* Sends SIGPROF to the worker and waits for the handler's sample. */
+static int take_sample(pid_t tid)
+{
+	sample.done = 0;
+	assert_int_equal(syscall(SYS_tgkill, getpid(), tid, SIGPROF), 0);
+	assert_true(wait_flag(&sample.done, 10));
+	return sample.n;
+}
+
+static void test_signal_in_frameless_leaf(void **state)
+{
+	struct tunw_stats before, after;
+	struct worker w;
+	int n;
+
+	install(SIGPROF, uwt_test_on_prof);
+	start_worker(&w, SPIN_CHAIN, true, NULL);
+	tunw_get_stats(&before);
+	n = take_sample(w.tid);
+	tunw_get_stats(&after);
+	stop_worker(&w);
+
+	expect_names(sample.pcs, n, 0, "uwt_spin_leaf", "uwt_spin_mid",
+		     "uwt_spin_outer", "uwt_test_worker", NULL);
+	/* The walk reached the thread's first frame, in libc, and ended
+	 * there for want of a caller, not for an error. */
+	assert_true(in_libc(sample.pcs[n - 1]));
+	assert_int_equal(after.stops_bad_rule, before.stops_bad_rule);
+	assert_int_equal(after.stops_bad_read, before.stops_bad_read);
+	assert_int_equal(after.stops_no_fde, before.stops_no_fde);
+	assert_int_equal(after.stops_no_module, before.stops_no_module);
+	assert_int_equal(after.slow_reads, before.slow_reads);
+}
+
+static void test_signal_in_libc(void **state)
+{
+	struct worker w;
+	int i, n, in_lib = 0;
+
+	install(SIGPROF, uwt_test_on_prof);
+	start_worker(&w, SPIN_LIBC, true, NULL);
+	/* memset and strlen take most of the loop's time. */
+	for (i = 0; i < 2000 && in_lib < 20; i++) {
+		n = take_sample(w.tid);
+		if (in_libc(sample.pcs[0])) {
+			in_lib++;
+			expect_names(sample.pcs, n, 1, "uwt_spin_libc",
+				     "uwt_test_worker", NULL);
+		} else if (strcmp(fn_name(sample.pcs[0]), "uwt_spin_libc") ==
+			   0) {
+			expect_names(sample.pcs, n, 1, "uwt_test_worker",
+				     NULL);
+		}
+	}
+	stop_worker(&w);
+	assert_int_equal(in_lib, 20);
+}
+
+static struct {
+	uint64_t here[MAXF];
+	int nhere;
+	volatile int running, stop;
+} nested;
+
+void uwt_test_on_usr1(int sig, siginfo_t *si, void *uc);
+void uwt_test_on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	nested.nhere = tunw_backtrace_here(nested.here, MAXF);
+	uwt_spin_in_handler(&nested.running, &nested.stop);
+	uwt_sink++;
+}
+
+static void test_through_signal_trampoline(void **state)
+{
+	struct worker w;
+	int n;
+
+	install(SIGPROF, uwt_test_on_prof);
+	install(SIGUSR1, uwt_test_on_usr1);
+	memset(&nested, 0, sizeof(nested));
+	start_worker(&w, SPIN_CHAIN, true, NULL);
+	assert_int_equal(syscall(SYS_tgkill, getpid(), w.tid, SIGUSR1), 0);
+	assert_true(wait_flag(&nested.running, 10));
+	n = take_sample(w.tid);
+	nested.stop = 1;
+	stop_worker(&w);
+
+	/* The SIGPROF sample: the handler, glibc's __restore_rt, then the
+	 * interrupted leaf with its exact PC. */
+	expect_names(sample.pcs, n, 0, "uwt_spin_in_handler",
+		     "uwt_test_on_usr1", NULL);
+	assert_true(n > 2 && in_libc(sample.pcs[2]));
+	expect_names(sample.pcs, n, 3, "uwt_spin_leaf", "uwt_spin_mid",
+		     "uwt_spin_outer", "uwt_test_worker", NULL);
+
+	/* The same from inside the SIGUSR1 handler itself. */
+	expect_names(nested.here, nested.nhere, 0, "uwt_test_on_usr1", NULL);
+	assert_true(nested.nhere > 1 && in_libc(nested.here[1]));
+	expect_names(nested.here, nested.nhere, 2, "uwt_spin_leaf",
+		     "uwt_spin_mid", "uwt_spin_outer", "uwt_test_worker",
+		     NULL);
+}
+
+static void test_unknown_stack_bounds(void **state)
+{
+	struct tunw_stats s0, s1, s2;
+	size_t size = 1 << 20;
+	pthread_attr_t attr;
+	struct worker w;
+	void *stack;
+	int n;
+
+	/* A stack mapped after the snapshot, never declared. */
+	assert_int_equal(tunw_refresh(), 0);
+	stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	assert_true(stack != MAP_FAILED);
+	pthread_attr_init(&attr);
+	pthread_attr_setstack(&attr, stack, size);
+	install(SIGPROF, uwt_test_on_prof);
+	start_worker(&w, SPIN_CHAIN, false, &attr);
+
+	tunw_get_stats(&s0);
+	n = take_sample(w.tid);
+	tunw_get_stats(&s1);
+	expect_names(sample.pcs, n, 0, "uwt_spin_leaf", "uwt_spin_mid",
+		     "uwt_spin_outer", "uwt_test_worker", NULL);
+	assert_true(s1.slow_reads > s0.slow_reads);
+
+	/* The handler asked for the mappings; once refreshed, the stack is
+	 * known and read directly. */
+	assert_int_equal(tunw_refresh_if_changed(), 1);
+	n = take_sample(w.tid);
+	tunw_get_stats(&s2);
+	expect_names(sample.pcs, n, 0, "uwt_spin_leaf", "uwt_spin_mid",
+		     "uwt_spin_outer", "uwt_test_worker", NULL);
+	assert_int_equal(s2.slow_reads, s1.slow_reads);
+
+	stop_worker(&w);
+	pthread_attr_destroy(&attr);
+	munmap(stack, size);
+}
+
+/* ---- junk ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* A value that looks like a pointer into something, or not at all. */
+static uint64_t junk_value(const uint64_t *buf, size_t words)
+{
+	static const uint64_t fixed[] = {0, 1, 8, 0x1000, 0xffffffffffffffff,
+					 0x7ffffffff000, 0xffff800000000000};
+
+	switch (rnd() % 6) {
+	case 0:
+		return fixed[rnd() % (sizeof(fixed) / sizeof(fixed[0]))];
+	case 1:
+		return (uint64_t)(uintptr_t)uwt_recurse + rnd() % 64;
+	case 2:
+		return (uint64_t)(uintptr_t)memset + rnd() % 256;
+	case 3:
+		return (uint64_t)(uintptr_t)(buf + rnd() % words);
+	case 4:
+		return (uint64_t)(uintptr_t)tunw_backtrace_uc + rnd() % 512;
+	default:
+		return rnd();
+	}
+}
+
+static void test_junk_contexts_never_crash(void **state)
+{
+	enum { WORDS = 512 };
+	uint64_t *heap = malloc(WORDS * 8), local[WORDS], pcs[MAXF];
+	ucontext_t uc;
+	int i, j, n, longest = 0;
+
+	assert_non_null(heap);
+	for (i = 0; i < 20000; i++) {
+		uint64_t *buf = i % 2 ? heap : local;
+
+		for (j = 0; j < WORDS; j++)
+			buf[j] = junk_value(buf, WORDS);
+		memset(&uc, 0, sizeof(uc));
+		for (j = 0; j < NGREG; j++)
+			uc.uc_mcontext.gregs[j] = (greg_t)junk_value(buf,
+								     WORDS);
+		if (i % 3 == 0)
+			uc.uc_mcontext.gregs[REG_RSP] =
+				(greg_t)(uintptr_t)(buf + rnd() % WORDS);
+		n = tunw_backtrace_uc(&uc, pcs, MAXF);
+		assert_true(n >= 0 && n <= MAXF);
+		if (uc.uc_mcontext.gregs[REG_RIP])
+			assert_int_equal(pcs[0],
+					 (uint64_t)uc.uc_mcontext.gregs[REG_RIP]);
+		if (n > longest)
+			longest = n;
+	}
+	free(heap);
+	print_message("longest junk stack: %d frames\n", longest);
+
+	/* A PC in no object: that PC alone. */
+	memset(&uc, 0, sizeof(uc));
+	uc.uc_mcontext.gregs[REG_RIP] = 0x1234;
+	uc.uc_mcontext.gregs[REG_RSP] = (greg_t)(uintptr_t)local;
+	assert_int_equal(tunw_backtrace_uc(&uc, pcs, MAXF), 1);
+	/* A good PC, an unmapped stack: the PC alone. */
+	uc.uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)uwt_recurse + 4;
+	uc.uc_mcontext.gregs[REG_RSP] = 0x1000;
+	assert_int_equal(tunw_backtrace_uc(&uc, pcs, MAXF), 1);
+	/* Bad arguments. */
+	assert_int_equal(tunw_backtrace_uc(NULL, pcs, MAXF), 0);
+	assert_int_equal(tunw_backtrace_uc(&uc, pcs, 0), 0);
+	assert_int_equal(tunw_backtrace_here(pcs, 0), 0);
+}
+
+/* ---- a library loaded later ---- */
+
+static void test_dlopen_after_init(void **state)
+{
+	struct tunw_stats s0, s1;
+	struct capture c;
+	uwt_dlib_fn call;
+	void *lib;
+	int i, in_lib = 0;
+
+	/* Earlier tests may have left a refresh wanted. */
+	assert_true(tunw_refresh_if_changed() >= 0);
+	assert_int_equal(tunw_refresh_if_changed(), 0);
+	lib = dlopen(UWT_DLIB_PATH, RTLD_NOW | RTLD_LOCAL);
+	assert_non_null(lib);
+	call = (uwt_dlib_fn)dlsym(lib, "uwt_dlib_call");
+	assert_non_null(call);
+
+	/* Unknown to the snapshot: the walk stops at its first frame. */
+	tunw_get_stats(&s0);
+	memset(&c, 0, sizeof(c));
+	call(3, uwt_test_capture, &c);
+	tunw_get_stats(&s1);
+	assert_int_equal(c.nt, 2);
+	assert_string_equal(fn_name(c.tunw[1]), "uwt_dlib_call");
+	assert_int_equal(s1.stops_no_module, s0.stops_no_module + 1);
+
+	assert_int_equal(tunw_refresh_if_changed(), 1);
+	assert_int_equal(tunw_refresh_if_changed(), 0);
+	memset(&c, 0, sizeof(c));
+	call(3, uwt_test_capture, &c);
+	expect_same_as_libunwind(&c);
+	for (i = 0; i < c.nt; i++)
+		in_lib += strcmp(fn_name(c.tunw[i]), "uwt_dlib_call") == 0;
+	assert_int_equal(in_lib, 4);
+
+	assert_int_equal(dlclose(lib), 0);
+	assert_int_equal(tunw_refresh_if_changed(), 1);
+}
+
+/* ---- the cache ---- */
+
+static void test_cache_hit_equals_miss(void **state)
+{
+	struct tunw_stats s[3];
+	struct capture c[2];
+	volatile int rounds = 2; /* one call site: no unrolling */
+	int i;
+
+	/* A fresh cache, so the first capture decodes every frame. */
+	tunw_shutdown();
+	assert_int_equal(tunw_init(), 0);
+	assert_int_equal(tunw_init(), -4 /* TRIAGE_EBUSY */);
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < rounds; i++) {
+		tunw_get_stats(&s[i]);
+		uwt_recurse(10, uwt_test_capture, &c[i]);
+	}
+	tunw_get_stats(&s[2]);
+
+	assert_int_equal(c[0].nt, c[1].nt);
+	assert_memory_equal(c[0].tunw, c[1].tunw, c[0].nt * sizeof(uint64_t));
+	expect_same_as_libunwind(&c[1]);
+	assert_true(s[1].cache_misses - s[0].cache_misses >= 5);
+	assert_int_equal(s[2].cache_misses, s[1].cache_misses);
+	/* One step per frame, plus the one over tunw_backtrace_here. */
+	assert_int_equal(s[2].cache_hits - s[1].cache_hits,
+			 (uint64_t)c[1].nt + 1);
+}
+
+static int setup(void **state)
+{
+	return tunw_init();
+}
+
+static int teardown(void **state)
+{
+	tunw_shutdown();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recursion_matches_libunwind),
+		cmocka_unit_test(test_through_libc_matches_libunwind),
+		cmocka_unit_test(test_signal_in_frameless_leaf),
+		cmocka_unit_test(test_signal_in_libc),
+		cmocka_unit_test(test_through_signal_trampoline),
+		cmocka_unit_test(test_unknown_stack_bounds),
+		cmocka_unit_test(test_junk_contexts_never_crash),
+		cmocka_unit_test(test_dlopen_after_init),
+		cmocka_unit_test(test_cache_hit_equals_miss),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
