@@ -182,31 +182,17 @@ static void count_stop(int rc)
  */
 static int walk(struct tunw_walk *w, uint64_t *pcs, int max, int skip)
 {
-	int n = 0, rc = TUNW_STEP_OK;
+	int n, why;
 
 	__atomic_fetch_add(&inflight, 1, __ATOMIC_SEQ_CST);
 	w->snap = __atomic_load_n(&current, __ATOMIC_SEQ_CST);
 	w->hits = w->misses = 0;
 	tunw_stack_open(&w->stk, w->snap, w->regs.r[TUNW_RSP]);
 	w->stk.slow_reads = 0;
-
-	while (w->regs.r[TUNW_RA] != 0) {
-		if (skip > 0) {
-			skip--;
-		} else {
-			pcs[n++] = w->regs.r[TUNW_RA];
-			if (n == max)
-				break;
-		}
-		if (!w->snap)
-			break;
-		rc = tunw_step(w);
-		if (rc != TUNW_STEP_OK)
-			break;
-	}
-
+	n = tunw_walk_frames(w, pcs, max, skip, &why);
 	__atomic_fetch_sub(&inflight, 1, __ATOMIC_RELEASE);
-	count_stop(rc);
+
+	count_stop(why);
 	count(&stats.cache_hits, w->hits);
 	count(&stats.cache_misses, w->misses);
 	count(&stats.slow_reads, w->stk.slow_reads);

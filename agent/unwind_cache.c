@@ -12,7 +12,7 @@
  * (or gives up: it is only a cache, and the slot may be held by the very
  * code our handler interrupted), writes, and releases it at even + 2. A
  * reader takes the data only if it saw the same even counter before and
- * after. Entries carry the snapshot generation they were decoded under,
+ * after (tunw_cache_get() in unwind_internal.h). Entries carry the snapshot generation they were decoded under,
  * so a dlclose/dlopen at the same address cannot serve a stale rule.
  */
 #include "unwind_internal.h"
@@ -23,13 +23,8 @@ struct tunw_slot *tunw_cache_slots;
 
 #define SLOTS_BYTES (TUNW_CACHE_SLOTS * sizeof(struct tunw_slot))
 
-/* A multiplicative hash of the PC onto the table (2^14 slots). */
-static inline uint32_t slot_of(uint64_t pc)
-{
-	return (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> 50);
-}
-
-_Static_assert(TUNW_CACHE_SLOTS == 1u << 14, "slot_of() hashes to 14 bits");
+_Static_assert(TUNW_CACHE_SLOTS == 1u << 14,
+	       "tunw_cache_index() folds to 14 bits");
 
 int tunw_cache_create(void)
 {
@@ -52,40 +47,11 @@ void tunw_cache_destroy(void)
 		munmap(p, SLOTS_BYTES);
 }
 
-bool tunw_cache_get(uint64_t pc, uint32_t gen, struct tunw_simple *out)
-{
-	struct tunw_slot *tab, *s;
-	uint32_t h, seq, g, i;
-	uint64_t a, b;
-
-	tab = __atomic_load_n(&tunw_cache_slots, __ATOMIC_ACQUIRE);
-	if (!tab)
-		return false;
-	h = slot_of(pc);
-	for (i = 0; i < TUNW_CACHE_PROBES; i++) {
-		s = &tab[(h + i) & (TUNW_CACHE_SLOTS - 1)];
-		seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-		if ((seq & 1) || __atomic_load_n(&s->pc, __ATOMIC_RELAXED) != pc)
-			continue;
-		g = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
-		a = __atomic_load_n(&s->a, __ATOMIC_RELAXED);
-		b = __atomic_load_n(&s->b, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
-		    g != gen)
-			return false;
-		out->a = a;
-		out->b = b;
-		return true;
-	}
-	return false;
-}
-
 /* The slot to write pc into: its own, else an empty one, else one of the
  * window picked by the PC's hash bits. */
 static struct tunw_slot *victim(struct tunw_slot *tab, uint64_t pc)
 {
-	uint32_t h = slot_of(pc), i;
+	uint32_t h = tunw_cache_index(pc), i;
 	struct tunw_slot *s, *empty = NULL;
 	uint64_t at;
 

@@ -2,8 +2,8 @@
  * unwind_internal.h - what the files of the unwinder share: registers,
  * the module snapshot, CFI rows, the rule cache and bounded stack reads.
  *
- * unwind.c        lifecycle, entry points and the frame loop
- * unwind_step.c   applying a frame's rules to get the caller's registers
+ * unwind.c        lifecycle, snapshot publication and entry points
+ * unwind_step.c   the frame loop: rules from the cache or the CFI, applied
  * unwind_cfi.c    .eh_frame_hdr search, CIE/FDE parsing, CFA programs
  * unwind_expr.c   the DWARF expression evaluator
  * unwind_cache.c  the lock-free per-PC cache of simple rules
@@ -240,6 +240,9 @@ int tunw_cfi_run(const struct tunw_fde *fde, uint64_t pc,
  * address through process_vm_readv, which cannot fault. */
 struct tunw_stack {
 	uint64_t lo, hi;
+	/* Direct 8-byte reads may start in [lo, lo + fast_span): the one
+	 * compare of the hot path. 0 in slow mode. */
+	uint64_t fast_span;
 	bool slow;
 	uint32_t slow_reads;
 	uint64_t win_addr; /* slow mode: a window read ahead */
@@ -250,34 +253,22 @@ struct tunw_stack {
 /* Sets the bounds for a walk starting at rsp. Async-signal-safe. */
 void tunw_stack_open(struct tunw_stack *s, const struct tunw_snapshot *snap,
 		     uint64_t rsp);
-/* The process_vm_readv() reader of tunw_stack_read(). */
-int tunw_stack_read_slow(struct tunw_stack *s, uint64_t addr, size_t n,
-			 uint64_t *out);
+/* Reads n (1, 2, 4 or 8) bytes at addr, zero-extended, directly or
+ * through process_vm_readv. 0, or -1 when out of bounds or unreadable. */
+int tunw_stack_read_any(struct tunw_stack *s, uint64_t addr, size_t n,
+			uint64_t *out);
 /* Set by a handler that met an unknown stack; cleared by a refresh. */
 extern int tunw_maps_wanted;
 
-/* Reads n (1..8) bytes of the stack at addr, zero-extended. 0 or -1. */
+/* Reads n bytes of the stack at addr; the 8-byte direct read inline. */
 __attribute__((no_sanitize("address"))) static inline int
 tunw_stack_read(struct tunw_stack *s, uint64_t addr, size_t n, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	if (s->slow)
-		return tunw_stack_read_slow(s, addr, n, out);
-	if (addr < s->lo || addr > s->hi || s->hi - addr < n)
-		return -1;
-	if (n == 8)
-		v = *(const volatile tunw_u64u *)addr;
-	else if (n == 4)
-		v = *(const volatile tunw_u32u *)addr;
-	else if (n == 2)
-		v = *(const volatile tunw_u16u *)addr;
-	else if (n == 1)
-		v = *(const volatile uint8_t *)addr;
-	else
-		return -1;
-	*out = v;
-	return 0;
+	if (__builtin_expect(n == 8 && addr - s->lo < s->fast_span, 1)) {
+		*out = *(const volatile tunw_u64u *)addr;
+		return 0;
+	}
+	return tunw_stack_read_any(s, addr, n, out);
 }
 
 /* ---- expressions (unwind_expr.c) ---- */
@@ -295,15 +286,17 @@ int tunw_expr_eval(uint64_t p, size_t len, const struct tunw_regs *regs,
  * A frame whose rules fit "CFA = reg + off; RA and the callee-saved
  * registers saved at small multiples of 8 from the CFA or unchanged".
  * a: bits 0-3 the CFA register, bit 4 RA undefined (outermost frame),
+ *    bits 8-13 which of tunw_simple_regs[] are saved,
  *    bits 32-63 the CFA offset (signed).
- * b: one byte per saved register in tunw_simple_regs[] order, then the
- *    RA: 0 for unchanged, else the signed offset from the CFA / 8.
+ * b: one byte per register of tunw_simple_regs[], then the RA: the
+ *    signed offset from the CFA / 8, or 0 for unchanged.
  */
 struct tunw_simple {
 	uint64_t a, b;
 };
 
 #define TUNW_SIMPLE_RA_UNDEF 0x10u
+#define TUNW_SIMPLE_SAVED_SHIFT 8
 #define TUNW_SIMPLE_NSAVED 6
 #define TUNW_SIMPLE_RA_BYTE 6
 extern const uint8_t tunw_simple_regs[TUNW_SIMPLE_NSAVED];
@@ -322,11 +315,49 @@ extern struct tunw_slot *tunw_cache_slots;
 
 int tunw_cache_create(void);
 void tunw_cache_destroy(void);
-/* Looks pc up for snapshot generation gen. Lock-free; false on a miss
- * or when the slot is being written. */
-bool tunw_cache_get(uint64_t pc, uint32_t gen, struct tunw_simple *out);
 /* Stores a rule; gives up silently when the slot is busy. */
 void tunw_cache_put(uint64_t pc, uint32_t gen, const struct tunw_simple *r);
+
+/* The PC's slot (2^14 of them). Code addresses are dense and their low
+ * bits vary most, so folding is enough, and shorter than a multiply on
+ * the path from one frame's return address to the next frame's rule. */
+static inline uint32_t tunw_cache_index(uint64_t pc)
+{
+	return (uint32_t)(pc ^ (pc >> 14) ^ (pc >> 28)) &
+	       (TUNW_CACHE_SLOTS - 1);
+}
+
+/* Looks pc up for snapshot generation gen. Lock-free; false on a miss
+ * or when the slot is being written. Inline: it runs once per frame. */
+static inline bool tunw_cache_get(uint64_t pc, uint32_t gen,
+				  struct tunw_simple *out)
+{
+	struct tunw_slot *tab, *s;
+	uint32_t h, seq, g, i;
+	uint64_t a, b;
+
+	tab = __atomic_load_n(&tunw_cache_slots, __ATOMIC_ACQUIRE);
+	if (!tab)
+		return false;
+	h = tunw_cache_index(pc);
+	for (i = 0; i < TUNW_CACHE_PROBES; i++) {
+		s = &tab[(h + i) & (TUNW_CACHE_SLOTS - 1)];
+		seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+		if ((seq & 1) || __atomic_load_n(&s->pc, __ATOMIC_RELAXED) != pc)
+			continue;
+		g = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
+		a = __atomic_load_n(&s->a, __ATOMIC_RELAXED);
+		b = __atomic_load_n(&s->b, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
+		    g != gen)
+			return false;
+		out->a = a;
+		out->b = b;
+		return true;
+	}
+	return false;
+}
 
 /* ---- one frame step (unwind_step.c) ---- */
 
@@ -348,11 +379,17 @@ struct tunw_walk {
 	uint32_t hits, misses;
 };
 
-/* Replaces w->regs by the caller's registers. */
-int tunw_step(struct tunw_walk *w);
+/*
+ * Walks from w->regs: stores each frame's PC into pcs (after skipping
+ * `skip` frames, at most max) and steps to its caller, until the
+ * outermost frame or a stop. Returns the number stored; *why gets the
+ * last step's result.
+ */
+int tunw_walk_frames(struct tunw_walk *w, uint64_t *pcs, int max, int skip,
+		     int *why);
 /* Packs rules into a simple rule when they fit. */
 bool tunw_simple_pack(const struct tunw_rules *rules, struct tunw_simple *out);
-int tunw_simple_apply(const struct tunw_simple *r, struct tunw_walk *w);
+/* Applies general rules: replaces w->regs by the caller's registers. */
 int tunw_rules_apply(const struct tunw_rules *rules, struct tunw_walk *w);
 
 #endif

@@ -109,6 +109,7 @@ void tunw_stack_open(struct tunw_stack *s, const struct tunw_snapshot *snap,
 	}
 	s->lo = floor > span.lo ? floor : span.lo;
 	s->hi = span.hi;
+	s->fast_span = !s->slow && s->hi - s->lo >= 8 ? s->hi - s->lo - 7 : 0;
 }
 
 /* Copies n bytes at addr in our own address space; 0 or -1. */
@@ -123,26 +124,21 @@ static int copy_remote(void *dst, uint64_t addr, size_t n)
 		       : -1;
 }
 
-int tunw_stack_read_slow(struct tunw_stack *s, uint64_t addr, size_t n,
-			 uint64_t *out)
+/* Serves a read from the window, refilling it from addr on a miss. */
+static int read_window(struct tunw_stack *s, uint64_t addr, size_t n,
+		       uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t len;
-
-	if (n == 0 || n > 8 || addr < s->lo || addr >= s->hi ||
-	    s->hi - addr < n)
-		return -1;
 
 	/* Stacks are read upwards: fetch a window ahead of the address. */
 	if (!(addr >= s->win_addr && addr - s->win_addr < s->win_len &&
 	      s->win_len - (addr - s->win_addr) >= n)) {
 		len = s->hi - addr < TUNW_WINDOW ? s->hi - addr : TUNW_WINDOW;
+		s->slow_reads++;
 		/* Near the end of a mapping the whole window may fail. */
-		if (len > 8 && copy_remote(s->win, addr, len) == 0) {
-			s->slow_reads++;
-		} else {
+		if (len <= n || copy_remote(s->win, addr, len) < 0) {
 			len = n;
-			s->slow_reads++;
 			if (copy_remote(s->win, addr, n) < 0) {
 				s->win_len = 0;
 				return -1;
@@ -153,5 +149,25 @@ int tunw_stack_read_slow(struct tunw_stack *s, uint64_t addr, size_t n,
 	}
 	memcpy(&v, s->win + (addr - s->win_addr), n);
 	*out = v;
+	return 0;
+}
+
+__attribute__((no_sanitize("address"))) int
+tunw_stack_read_any(struct tunw_stack *s, uint64_t addr, size_t n,
+		    uint64_t *out)
+{
+	if ((n != 1 && n != 2 && n != 4 && n != 8) || addr < s->lo ||
+	    addr >= s->hi || s->hi - addr < n)
+		return -1;
+	if (s->slow)
+		return read_window(s, addr, n, out);
+	if (n == 8)
+		*out = *(const volatile tunw_u64u *)addr;
+	else if (n == 4)
+		*out = *(const volatile tunw_u32u *)addr;
+	else if (n == 2)
+		*out = *(const volatile tunw_u16u *)addr;
+	else
+		*out = *(const volatile uint8_t *)addr;
 	return 0;
 }

@@ -60,6 +60,8 @@ bool tunw_simple_pack(const struct tunw_rules *rules, struct tunw_simple *out)
 		if (!pack_offset(&row->reg[tunw_simple_regs[i]], &byte))
 			return false;
 		b |= (uint64_t)byte << (8 * i);
+		if (byte)
+			a |= 1ull << (TUNW_SIMPLE_SAVED_SHIFT + i);
 	}
 
 	if (ra->kind == TUNW_R_UNDEF) {
@@ -74,18 +76,32 @@ bool tunw_simple_pack(const struct tunw_rules *rules, struct tunw_simple *out)
 	return true;
 }
 
-int tunw_simple_apply(const struct tunw_simple *r, struct tunw_walk *w)
+/*
+ * Applies a simple rule. The frame's PC and rsp live in *pc and *sp
+ * rather than in w->regs (whose entries for them are stale), so that
+ * the hot loop keeps them in registers; the other registers are in
+ * w->regs. Inline in the frame loop: this is the hot path of a sample.
+ */
+static inline __attribute__((always_inline)) int
+simple_apply(const struct tunw_simple *r, struct tunw_walk *w, uint64_t *pc,
+	     uint64_t *sp)
 {
 	struct tunw_regs *regs = &w->regs;
 	unsigned int reg = r->a & 15, i;
-	uint64_t cfa, ra, v, loaded = 0;
+	uint32_t saved = (r->a >> TUNW_SIMPLE_SAVED_SHIFT) & 0x3f;
+	uint32_t loaded = 0;
+	uint64_t cfa, ra, v;
 	int8_t off;
 
-	if (!(regs->valid & TUNW_BIT(reg)))
+	if (reg == TUNW_RSP)
+		cfa = *sp;
+	else if (regs->valid & TUNW_BIT(reg))
+		cfa = regs->r[reg];
+	else
 		return TUNW_STEP_BAD_RULE;
-	cfa = regs->r[reg] + (uint64_t)(int64_t)(int32_t)(r->a >> 32);
+	cfa += (uint64_t)(int64_t)(int32_t)(r->a >> 32);
 	/* A caller's frame lies above its callee's: no loops. */
-	if (cfa <= regs->r[TUNW_RSP])
+	if (cfa <= *sp)
 		return TUNW_STEP_BAD_RULE;
 	if (r->a & TUNW_SIMPLE_RA_UNDEF)
 		return TUNW_STEP_END;
@@ -93,10 +109,10 @@ int tunw_simple_apply(const struct tunw_simple *r, struct tunw_walk *w)
 	off = (int8_t)(r->b >> (8 * TUNW_SIMPLE_RA_BYTE));
 	if (tunw_stack_read(&w->stk, cfa + (uint64_t)(off * 8), 8, &ra) < 0)
 		return TUNW_STEP_BAD_READ;
-	for (i = 0; i < TUNW_SIMPLE_NSAVED; i++) {
+	while (saved) {
+		i = (unsigned int)__builtin_ctz(saved);
+		saved &= saved - 1;
 		off = (int8_t)(r->b >> (8 * i));
-		if (!off)
-			continue;
 		if (tunw_stack_read(&w->stk, cfa + (uint64_t)(off * 8), 8,
 				    &v) < 0)
 			return TUNW_STEP_BAD_READ;
@@ -104,10 +120,10 @@ int tunw_simple_apply(const struct tunw_simple *r, struct tunw_walk *w)
 		loaded |= TUNW_BIT(tunw_simple_regs[i]);
 	}
 
-	regs->valid = (regs->valid & TUNW_CALLEE_SAVED) | (uint32_t)loaded |
+	regs->valid = (regs->valid & TUNW_CALLEE_SAVED) | loaded |
 		      TUNW_BIT(TUNW_RSP) | TUNW_BIT(TUNW_RA);
-	regs->r[TUNW_RSP] = cfa;
-	regs->r[TUNW_RA] = ra;
+	*sp = cfa;
+	*pc = ra;
 	w->exact = false;
 	return TUNW_STEP_OK;
 }
@@ -223,8 +239,10 @@ int tunw_rules_apply(const struct tunw_rules *rules, struct tunw_walk *w)
 	return TUNW_STEP_OK;
 }
 
-/* The cache missed: decode the rules from the CFI. */
-static int step_decode(struct tunw_walk *w, uint64_t pc)
+/* The cache missed: decode the rules from the CFI. w->regs is
+ * complete (pc and rsp included) on entry and on return. */
+static __attribute__((noinline)) int step_decode(struct tunw_walk *w,
+						 uint64_t pc)
 {
 	const struct tunw_module *m;
 	struct tunw_fde fde;
@@ -246,21 +264,48 @@ static int step_decode(struct tunw_walk *w, uint64_t pc)
 	if (!tunw_simple_pack(&rules, &simple))
 		return tunw_rules_apply(&rules, w);
 	tunw_cache_put(pc, w->snap->gen, &simple);
-	return tunw_simple_apply(&simple, w);
+	return simple_apply(&simple, w, &w->regs.r[TUNW_RA],
+			    &w->regs.r[TUNW_RSP]);
 }
 
-int tunw_step(struct tunw_walk *w)
+int tunw_walk_frames(struct tunw_walk *w, uint64_t *pcs, int max, int skip,
+		     int *why)
 {
-	uint64_t pc = w->regs.r[TUNW_RA];
+	uint32_t gen = w->snap ? w->snap->gen : 0;
+	uint64_t pc = w->regs.r[TUNW_RA], sp = w->regs.r[TUNW_RSP], key;
 	struct tunw_simple simple;
+	int n = 0, rc = TUNW_STEP_OK;
 
-	/* A return address may follow a call that ends its function. */
-	if (!w->exact)
-		pc--;
-	if (tunw_cache_get(pc, w->snap->gen, &simple)) {
-		w->hits++;
-		return tunw_simple_apply(&simple, w);
+	while (pc != 0) {
+		if (skip > 0) {
+			skip--;
+		} else {
+			pcs[n++] = pc;
+			if (n == max)
+				break;
+		}
+		if (!w->snap)
+			break;
+
+		/* A return address may follow a call that ends its
+		 * function: look up the call instruction instead. */
+		key = w->exact ? pc : pc - 1;
+		if (tunw_cache_get(key, gen, &simple)) {
+			w->hits++;
+			rc = simple_apply(&simple, w, &pc, &sp);
+		} else {
+			w->misses++;
+			w->regs.r[TUNW_RA] = pc;
+			w->regs.r[TUNW_RSP] = sp;
+			rc = step_decode(w, key);
+			pc = w->regs.r[TUNW_RA];
+			sp = w->regs.r[TUNW_RSP];
+		}
+		if (rc != TUNW_STEP_OK)
+			break;
 	}
-	w->misses++;
-	return step_decode(w, pc);
+	w->regs.r[TUNW_RA] = pc;
+	w->regs.r[TUNW_RSP] = sp;
+	*why = rc;
+	return n;
 }
