@@ -237,10 +237,9 @@ int tunw_backtrace_uc(const void *ucontext, uint64_t *pcs, int max)
 /*
  * Captures the callee-saved registers, rsp and a PC inside this function,
  * all at one point of its body so that its own CFI describes them; the
- * walk then skips this frame.
+ * walk then skips this frame (never inlined, so it is exactly one).
  */
-__attribute__((noinline, noclone)) int tunw_backtrace_here(uint64_t *pcs,
-							  int max)
+__attribute__((noinline)) int tunw_backtrace_here(uint64_t *pcs, int max)
 {
 	struct tunw_walk w;
 	int saved_errno = errno, n;
