@@ -38,15 +38,15 @@ void tunw_get_stats(struct tunw_stats *out)
 {
 	out->cache_hits = __atomic_load_n(&stats.cache_hits, __ATOMIC_RELAXED);
 	out->cache_misses =
-		__atomic_load_n(&stats.cache_misses, __ATOMIC_RELAXED);
+	    __atomic_load_n(&stats.cache_misses, __ATOMIC_RELAXED);
 	out->stops_no_module =
-		__atomic_load_n(&stats.stops_no_module, __ATOMIC_RELAXED);
+	    __atomic_load_n(&stats.stops_no_module, __ATOMIC_RELAXED);
 	out->stops_no_fde =
-		__atomic_load_n(&stats.stops_no_fde, __ATOMIC_RELAXED);
+	    __atomic_load_n(&stats.stops_no_fde, __ATOMIC_RELAXED);
 	out->stops_bad_rule =
-		__atomic_load_n(&stats.stops_bad_rule, __ATOMIC_RELAXED);
+	    __atomic_load_n(&stats.stops_bad_rule, __ATOMIC_RELAXED);
 	out->stops_bad_read =
-		__atomic_load_n(&stats.stops_bad_read, __ATOMIC_RELAXED);
+	    __atomic_load_n(&stats.stops_bad_read, __ATOMIC_RELAXED);
 	out->slow_reads = __atomic_load_n(&stats.slow_reads, __ATOMIC_RELAXED);
 }
 
@@ -68,11 +68,17 @@ static void reclaim(void)
 static int rebuild(void)
 {
 	struct tunw_snapshot *s, *old;
+	int wanted;
 
-	__atomic_store_n(&tunw_maps_wanted, 0, __ATOMIC_RELAXED);
+	/* Cleared first: a handler asking during the build asks again. */
+	wanted = __atomic_exchange_n(&tunw_maps_wanted, 0, __ATOMIC_RELAXED);
 	s = tunw_snapshot_build(current);
-	if (!s)
+	if (!s) {
+		if (wanted)
+			__atomic_store_n(&tunw_maps_wanted, 1,
+					 __ATOMIC_RELAXED);
 		return TRIAGE_ENOMEM;
+	}
 	old = __atomic_exchange_n(&current, s, __ATOMIC_SEQ_CST);
 	if (old) {
 		old->retired_next = retired;
@@ -144,8 +150,8 @@ out:
 void tunw_shutdown(void)
 {
 	pthread_mutex_lock(&lock);
-	tunw_snapshot_free(__atomic_exchange_n(&current, NULL,
-					       __ATOMIC_SEQ_CST));
+	tunw_snapshot_free(
+	    __atomic_exchange_n(&current, NULL, __ATOMIC_SEQ_CST));
 	while (retired) {
 		struct tunw_snapshot *s = retired;
 
@@ -259,8 +265,8 @@ __attribute__((noinline)) int tunw_backtrace_here(uint64_t *pcs, int max)
 			 :
 			 : "r"(w.regs.r)
 			 : "rax", "memory");
-	w.regs.valid = TUNW_CALLEE_SAVED | TUNW_BIT(TUNW_RSP) |
-		       TUNW_BIT(TUNW_RA);
+	w.regs.valid =
+	    TUNW_CALLEE_SAVED | TUNW_BIT(TUNW_RSP) | TUNW_BIT(TUNW_RA);
 	w.exact = true;
 
 	n = walk(&w, pcs, max, 1);

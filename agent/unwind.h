@@ -82,13 +82,13 @@ int tunw_backtrace_here(uint64_t *pcs, int max);
 /* Counters since tunw_init(), per frame step (hits and misses) or per
  * stack (stops). Read with relaxed atomics: a consistent-enough view. */
 struct tunw_stats {
-	uint64_t cache_hits;      /* frame rules found in the cache */
-	uint64_t cache_misses;    /* frame rules decoded from the CFI */
+	uint64_t cache_hits;	  /* frame rules found in the cache */
+	uint64_t cache_misses;	  /* frame rules decoded from the CFI */
 	uint64_t stops_no_module; /* PC in no known object */
-	uint64_t stops_no_fde;    /* object has no CFI for the PC */
+	uint64_t stops_no_fde;	  /* object has no CFI for the PC */
 	uint64_t stops_bad_rule;  /* CFI unsupported, malformed or absurd */
 	uint64_t stops_bad_read;  /* a read fell outside the stack bounds */
-	uint64_t slow_reads;      /* stacks read through process_vm_readv */
+	uint64_t slow_reads;	  /* stacks read through process_vm_readv */
 };
 
 void tunw_get_stats(struct tunw_stats *out);

@@ -12,8 +12,9 @@
  * (or gives up: it is only a cache, and the slot may be held by the very
  * code our handler interrupted), writes, and releases it at even + 2. A
  * reader takes the data only if it saw the same even counter before and
- * after (tunw_cache_get() in unwind_internal.h). Entries carry the snapshot generation they were decoded under,
- * so a dlclose/dlopen at the same address cannot serve a stale rule.
+ * after (tunw_cache_get() in unwind_internal.h). Entries carry the snapshot
+ * generation they were decoded under, so a dlclose/dlopen at the same address
+ * cannot serve a stale rule.
  */
 #include "unwind_internal.h"
 
@@ -40,8 +41,8 @@ int tunw_cache_create(void)
 
 void tunw_cache_destroy(void)
 {
-	struct tunw_slot *p = __atomic_exchange_n(&tunw_cache_slots, NULL,
-						  __ATOMIC_ACQ_REL);
+	struct tunw_slot *p =
+	    __atomic_exchange_n(&tunw_cache_slots, NULL, __ATOMIC_ACQ_REL);
 
 	if (p)
 		munmap(p, SLOTS_BYTES);

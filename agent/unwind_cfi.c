@@ -267,16 +267,16 @@ int tunw_cfi_find(const struct tunw_module *m, uint64_t pc,
 	return 0;
 }
 
-/* Reads an entry's length and sets c->end to the entry's end. */
-static int read_length(struct tunw_cur *c, const struct tunw_span *seg,
-		       bool *is64)
+/* Reads an entry's length and sets c->end to the entry's end. In
+ * .eh_frame a 64-bit length changes nothing else: the CIE id and the CIE
+ * pointer stay 4 bytes. */
+static int read_length(struct tunw_cur *c, const struct tunw_span *seg)
 {
 	uint64_t len;
 
 	if (!tunw_cur_fixed(c, 4, &len) || len == 0)
 		return -1;
-	*is64 = len == 0xffffffffu;
-	if (*is64 && !tunw_cur_fixed(c, 8, &len))
+	if (len == 0xffffffffu && !tunw_cur_fixed(c, 8, &len))
 		return -1;
 	if (len > seg->hi - c->p)
 		return -1;
@@ -330,11 +330,9 @@ static int parse_cie(uint64_t cie, const struct tunw_span *seg,
 	uint8_t version, ch, skip;
 	char aug[8];
 	size_t n = 0;
-	bool is64;
 
-	if (read_length(&c, seg, &is64) < 0 ||
-	    !tunw_cur_fixed(&c, is64 ? 8 : 4, &id) || id != 0 ||
-	    !tunw_cur_u8(&c, &version) ||
+	if (read_length(&c, seg) < 0 || !tunw_cur_fixed(&c, 4, &id) ||
+	    id != 0 || !tunw_cur_u8(&c, &version) ||
 	    (version != 1 && version != 3 && version != 4))
 		return -1;
 	do {
@@ -379,13 +377,12 @@ int tunw_cfi_parse_fde(uint64_t fde, const struct tunw_span *seg,
 {
 	struct tunw_cur c = {fde, seg->hi};
 	uint64_t field, cie_off, range, aug_len;
-	bool is64;
 	int has_z;
 
-	if (fde < seg->lo || fde >= seg->hi || read_length(&c, seg, &is64) < 0)
+	if (fde < seg->lo || fde >= seg->hi || read_length(&c, seg) < 0)
 		return -2;
 	field = c.p;
-	if (!tunw_cur_fixed(&c, is64 ? 8 : 4, &cie_off) || cie_off == 0 ||
+	if (!tunw_cur_fixed(&c, 4, &cie_off) || cie_off == 0 ||
 	    cie_off > field - seg->lo)
 		return -2;
 	has_z = parse_cie(field - cie_off, seg, out);
@@ -393,8 +390,8 @@ int tunw_cfi_parse_fde(uint64_t fde, const struct tunw_span *seg,
 		return -2;
 
 	/* The range has the format of the start but applies to nothing. */
-	if (tunw_read_encoded(&c, out->fde_enc, data_base, m,
-			      &out->pc_begin) < 0 ||
+	if (tunw_read_encoded(&c, out->fde_enc, data_base, m, &out->pc_begin) <
+		0 ||
 	    tunw_read_encoded(&c, out->fde_enc & 0x0f, 0, NULL, &range) < 0 ||
 	    range > UINT64_MAX - out->pc_begin)
 		return -2;
@@ -512,8 +509,7 @@ static int op_cfa(struct prog *g, uint8_t op, struct tunw_cur *c)
 	default: /* CFA_DEF_CFA_EXPRESSION */
 		return read_block(g, c, cfa, TUNW_R_CFA_EXPR);
 	}
-	if (cfa->kind != TUNW_R_CFA_REG || soff < INT32_MIN ||
-	    soff > INT32_MAX)
+	if (cfa->kind != TUNW_R_CFA_REG || soff < INT32_MIN || soff > INT32_MAX)
 		return -1;
 	cfa->val = (int32_t)soff;
 	return 0;
@@ -674,14 +670,13 @@ static int run(struct prog *g, struct tunw_cur c)
 		case CFA_OFFSET:
 			rc = -1;
 			if (tunw_cur_uleb(&c, &off) && off <= INT32_MAX)
-				rc = set_rule(g, op & 0x3f, TUNW_R_OFFSET,
-					      (int64_t)off *
-						      g->fde->data_align);
+				rc =
+				    set_rule(g, op & 0x3f, TUNW_R_OFFSET,
+					     (int64_t)off * g->fde->data_align);
 			break;
 		case CFA_RESTORE:
 			if ((op & 0x3f) < TUNW_NREGS)
-				g->row.reg[op & 0x3f] =
-					g->init.reg[op & 0x3f];
+				g->row.reg[op & 0x3f] = g->init.reg[op & 0x3f];
 			rc = 0;
 			break;
 		default:

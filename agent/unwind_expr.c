@@ -114,14 +114,30 @@ static int op_binary(struct eval *e, uint8_t op)
 	b = e->st[--e->sp];
 	a = e->st[e->sp - 1];
 	switch (op) {
-	case OP_AND: r = a & b; break;
-	case OP_OR: r = a | b; break;
-	case OP_XOR: r = a ^ b; break;
-	case OP_PLUS: r = a + b; break;
-	case OP_MINUS: r = a - b; break;
-	case OP_MUL: r = a * b; break;
-	case OP_SHL: r = b < 64 ? a << b : 0; break;
-	case OP_SHR: r = b < 64 ? a >> b : 0; break;
+	case OP_AND:
+		r = a & b;
+		break;
+	case OP_OR:
+		r = a | b;
+		break;
+	case OP_XOR:
+		r = a ^ b;
+		break;
+	case OP_PLUS:
+		r = a + b;
+		break;
+	case OP_MINUS:
+		r = a - b;
+		break;
+	case OP_MUL:
+		r = a * b;
+		break;
+	case OP_SHL:
+		r = b < 64 ? a << b : 0;
+		break;
+	case OP_SHR:
+		r = b < 64 ? a >> b : 0;
+		break;
 	case OP_SHRA:
 		r = (uint64_t)((int64_t)a >> (b < 64 ? b : 63));
 		break;
@@ -135,13 +151,26 @@ static int op_binary(struct eval *e, uint8_t op)
 			return -1;
 		r = a % b;
 		break;
-	case OP_EQ: r = a == b; break;
-	case OP_NE: r = a != b; break;
-	case OP_GE: r = (int64_t)a >= (int64_t)b; break;
-	case OP_GT: r = (int64_t)a > (int64_t)b; break;
-	case OP_LE: r = (int64_t)a <= (int64_t)b; break;
-	case OP_LT: r = (int64_t)a < (int64_t)b; break;
-	default: return -1;
+	case OP_EQ:
+		r = a == b;
+		break;
+	case OP_NE:
+		r = a != b;
+		break;
+	case OP_GE:
+		r = (int64_t)a >= (int64_t)b;
+		break;
+	case OP_GT:
+		r = (int64_t)a > (int64_t)b;
+		break;
+	case OP_LE:
+		r = (int64_t)a <= (int64_t)b;
+		break;
+	case OP_LT:
+		r = (int64_t)a < (int64_t)b;
+		break;
+	default:
+		return -1;
 	}
 	e->st[e->sp - 1] = r;
 	return 0;
@@ -247,15 +276,23 @@ static int step(struct eval *e, uint8_t op, struct tunw_cur *c)
 	if (op >= OP_BREG0 && op <= OP_BREG31)
 		return op_breg(e, c, op - OP_BREG0);
 	switch (op) {
-	case OP_ADDR: return op_const(e, c, 8, false);
-	case OP_CONST1U: return op_const(e, c, 1, false);
-	case OP_CONST1S: return op_const(e, c, 1, true);
-	case OP_CONST2U: return op_const(e, c, 2, false);
-	case OP_CONST2S: return op_const(e, c, 2, true);
-	case OP_CONST4U: return op_const(e, c, 4, false);
-	case OP_CONST4S: return op_const(e, c, 4, true);
+	case OP_ADDR:
+		return op_const(e, c, 8, false);
+	case OP_CONST1U:
+		return op_const(e, c, 1, false);
+	case OP_CONST1S:
+		return op_const(e, c, 1, true);
+	case OP_CONST2U:
+		return op_const(e, c, 2, false);
+	case OP_CONST2S:
+		return op_const(e, c, 2, true);
+	case OP_CONST4U:
+		return op_const(e, c, 4, false);
+	case OP_CONST4S:
+		return op_const(e, c, 4, true);
 	case OP_CONST8U:
-	case OP_CONST8S: return op_const(e, c, 8, false);
+	case OP_CONST8S:
+		return op_const(e, c, 8, false);
 	case OP_CONSTU:
 		return tunw_cur_uleb(c, &v) ? push(e, v) : -1;
 	case OP_CONSTS:
@@ -263,10 +300,13 @@ static int step(struct eval *e, uint8_t op, struct tunw_cur *c)
 	case OP_BREGX:
 		return tunw_cur_uleb(c, &v) ? op_breg(e, c, v) : -1;
 	case OP_DEREF:
-	case OP_DEREF_SIZE: return op_deref(e, op, c);
+	case OP_DEREF_SIZE:
+		return op_deref(e, op, c);
 	case OP_BRA:
-	case OP_SKIP: return op_branch(e, op, c);
-	case OP_NOP: return 0;
+	case OP_SKIP:
+		return op_branch(e, op, c);
+	case OP_NOP:
+		return 0;
 	}
 	if ((op >= OP_AND && op <= OP_MUL) || (op >= OP_OR && op <= OP_PLUS) ||
 	    (op >= OP_SHL && op <= OP_XOR) || (op >= OP_EQ && op <= OP_NE))

@@ -44,8 +44,8 @@ enum {
 
 #define TUNW_BIT(r) (1u << (r))
 /* Registers a callee must preserve (rsp is handled as the CFA). */
-#define TUNW_CALLEE_SAVED                                                     \
-	(TUNW_BIT(TUNW_RBX) | TUNW_BIT(TUNW_RBP) | TUNW_BIT(TUNW_R12) |       \
+#define TUNW_CALLEE_SAVED                                                      \
+	(TUNW_BIT(TUNW_RBX) | TUNW_BIT(TUNW_RBP) | TUNW_BIT(TUNW_R12) |        \
 	 TUNW_BIT(TUNW_R13) | TUNW_BIT(TUNW_R14) | TUNW_BIT(TUNW_R15))
 
 /* The registers of one frame; r[TUNW_RA] is the frame's PC. A register
@@ -71,8 +71,8 @@ typedef uint16_t tunw_u16u __attribute__((aligned(1), may_alias));
 
 /* One loaded object's unwind tables, as found by tunw_refresh(). */
 struct tunw_module {
-	uint64_t hdr;       /* .eh_frame_hdr */
-	uint64_t table;     /* its sorted (initial location, FDE) pairs */
+	uint64_t hdr;	    /* .eh_frame_hdr */
+	uint64_t table;	    /* its sorted (initial location, FDE) pairs */
 	uint64_t fde_count; /* 0 when the object has no usable table */
 	uint8_t table_enc;  /* DW_EH_PE_* of the pairs' fields */
 	uint8_t field_size; /* bytes of one field of a pair */
@@ -87,7 +87,7 @@ struct tunw_range {
 };
 
 struct tunw_snapshot {
-	uint32_t gen;    /* changes when the set of modules may have changed */
+	uint32_t gen;	 /* changes when the set of modules may have changed */
 	uint32_t serial; /* changes with every snapshot */
 	unsigned long long adds, subs; /* dl_iterate_phdr's counters */
 	uint32_t nmods, nranges, nmaps;
@@ -103,8 +103,7 @@ struct tunw_snapshot {
 struct tunw_snapshot *tunw_snapshot_build(const struct tunw_snapshot *prev);
 void tunw_snapshot_free(struct tunw_snapshot *s);
 /* Reads dl_iterate_phdr's load and unload counters. */
-void tunw_snapshot_counters(unsigned long long *adds,
-			    unsigned long long *subs);
+void tunw_snapshot_counters(unsigned long long *adds, unsigned long long *subs);
 
 /* The module whose executable range holds pc, or NULL. */
 const struct tunw_module *tunw_snapshot_module(const struct tunw_snapshot *s,
@@ -137,15 +136,15 @@ struct tunw_fde {
 };
 
 enum tunw_rule_kind {
-	TUNW_R_UNSPEC,     /* no rule: callee-saved keep, others unknown */
-	TUNW_R_UNDEF,      /* undefined (for the RA: outermost frame) */
-	TUNW_R_SAME,       /* same value */
-	TUNW_R_OFFSET,     /* saved at CFA + val */
+	TUNW_R_UNSPEC,	   /* no rule: callee-saved keep, others unknown */
+	TUNW_R_UNDEF,	   /* undefined (for the RA: outermost frame) */
+	TUNW_R_SAME,	   /* same value */
+	TUNW_R_OFFSET,	   /* saved at CFA + val */
 	TUNW_R_VAL_OFFSET, /* value is CFA + val */
 	TUNW_R_REGISTER,   /* value is in register `reg` */
-	TUNW_R_EXPR,       /* saved at the address an expression computes */
+	TUNW_R_EXPR,	   /* saved at the address an expression computes */
 	TUNW_R_VAL_EXPR,   /* value is what an expression computes */
-	TUNW_R_CFA_REG,    /* CFA = reg + val */
+	TUNW_R_CFA_REG,	   /* CFA = reg + val */
 	TUNW_R_CFA_EXPR,   /* CFA = what an expression computes */
 };
 
@@ -343,7 +342,8 @@ static inline bool tunw_cache_get(uint64_t pc, uint32_t gen,
 	for (i = 0; i < TUNW_CACHE_PROBES; i++) {
 		s = &tab[(h + i) & (TUNW_CACHE_SLOTS - 1)];
 		seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
-		if ((seq & 1) || __atomic_load_n(&s->pc, __ATOMIC_RELAXED) != pc)
+		if ((seq & 1) ||
+		    __atomic_load_n(&s->pc, __ATOMIC_RELAXED) != pc)
 			continue;
 		g = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
 		a = __atomic_load_n(&s->a, __ATOMIC_RELAXED);
@@ -363,7 +363,7 @@ static inline bool tunw_cache_get(uint64_t pc, uint32_t gen,
 
 enum tunw_step_result {
 	TUNW_STEP_OK = 0,
-	TUNW_STEP_END = 1,       /* the outermost frame: no caller */
+	TUNW_STEP_END = 1, /* the outermost frame: no caller */
 	TUNW_STEP_NO_MODULE = -1,
 	TUNW_STEP_NO_FDE = -2,
 	TUNW_STEP_BAD_RULE = -3,

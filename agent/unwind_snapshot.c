@@ -61,7 +61,7 @@ static int add_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct builder *b = arg;
 	struct tunw_module m;
-	const ElfW(Phdr) *ph;
+	const ElfW(Phdr) * ph;
 	const struct tunw_span *seg;
 	uint64_t hdr = 0, lo;
 	int i;
@@ -79,15 +79,15 @@ static int add_object(struct dl_phdr_info *info, size_t size, void *arg)
 		/* More than TUNW_MAX_SEGS readable segments: the rest are
 		 * not searched for tables (no linker makes that many). */
 		if ((ph->p_flags & PF_R) && m.nsegs < TUNW_MAX_SEGS)
-			m.segs[m.nsegs++] = (struct tunw_span){lo, lo +
-							       ph->p_memsz};
+			m.segs[m.nsegs++] =
+			    (struct tunw_span){lo, lo + ph->p_memsz};
 		if (!(ph->p_flags & PF_X))
 			continue;
 		if (!grow((void **)&b->ranges, b->nranges, &b->cap_ranges,
 			  sizeof(*b->ranges)))
 			goto oom;
 		b->ranges[b->nranges++] = (struct tunw_range){
-			lo, lo + ph->p_memsz, (uint32_t)b->nmods};
+		    lo, lo + ph->p_memsz, (uint32_t)b->nmods};
 	}
 
 	seg = hdr ? tunw_module_segment(&m, hdr) : NULL;
@@ -140,13 +140,14 @@ static void parse_maps(struct builder *b, const char *text)
 			hi = strtoull(end + 1, &end, 16);
 			if (*end == ' ' && end[1] == 'r' && end[2] == 'w' &&
 			    lo < hi) {
-				if (b->nmaps && b->maps[b->nmaps - 1].hi == lo) {
+				if (b->nmaps &&
+				    b->maps[b->nmaps - 1].hi == lo) {
 					b->maps[b->nmaps - 1].hi = hi;
 				} else if (grow((void **)&b->maps, b->nmaps,
 						&b->cap_maps,
 						sizeof(*b->maps))) {
 					b->maps[b->nmaps++] =
-						(struct tunw_span){lo, hi};
+					    (struct tunw_span){lo, hi};
 				} else {
 					b->oom = true;
 					return;
@@ -221,8 +222,10 @@ struct tunw_snapshot *tunw_snapshot_build(const struct tunw_snapshot *prev)
 	/* Same counters, same objects: the cached rules stay valid. */
 	if (prev && prev->adds == b.adds && prev->subs == b.subs)
 		s->gen = prev->gen;
-	else
+	else if (++last_gen == 0) /* 0 is an empty cache slot's */
 		s->gen = ++last_gen;
+	else
+		s->gen = last_gen;
 	s->serial = ++last_serial;
 	s->adds = b.adds;
 	s->subs = b.subs;
@@ -254,8 +257,7 @@ static int first_object(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
-void tunw_snapshot_counters(unsigned long long *adds,
-			    unsigned long long *subs)
+void tunw_snapshot_counters(unsigned long long *adds, unsigned long long *subs)
 {
 	unsigned long long c[2] = {0, 0};
 

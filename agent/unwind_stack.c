@@ -103,8 +103,8 @@ void tunw_stack_open(struct tunw_stack *s, const struct tunw_snapshot *snap,
 	} else if (!snap || !from_snapshot(snap, rsp, floor, &span)) {
 		s->slow = true;
 		span.lo = floor;
-		span.hi = rsp < UINT64_MAX - SLOW_SPAN ? rsp + SLOW_SPAN
-						       : UINT64_MAX;
+		span.hi =
+		    rsp < UINT64_MAX - SLOW_SPAN ? rsp + SLOW_SPAN : UINT64_MAX;
 		__atomic_store_n(&tunw_maps_wanted, 1, __ATOMIC_RELAXED);
 	}
 	s->lo = floor > span.lo ? floor : span.lo;
@@ -120,8 +120,8 @@ static int copy_remote(void *dst, uint64_t addr, size_t n)
 
 	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) ==
 		       (ssize_t)n
-		       ? 0
-		       : -1;
+		   ? 0
+		   : -1;
 }
 
 /* Serves a read from the window, refilling it from addr on a miss. */

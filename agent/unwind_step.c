@@ -16,7 +16,7 @@
 #include "unwind_internal.h"
 
 const uint8_t tunw_simple_regs[TUNW_SIMPLE_NSAVED] = {
-	TUNW_RBX, TUNW_RBP, TUNW_R12, TUNW_R13, TUNW_R14, TUNW_R15,
+    TUNW_RBX, TUNW_RBP, TUNW_R12, TUNW_R13, TUNW_R14, TUNW_R15,
 };
 
 /* The byte of a simple rule for a register saved at CFA + off. */
@@ -113,8 +113,8 @@ simple_apply(const struct tunw_simple *r, struct tunw_walk *w, uint64_t *pc,
 		i = (unsigned int)__builtin_ctz(saved);
 		saved &= saved - 1;
 		off = (int8_t)(r->b >> (8 * i));
-		if (tunw_stack_read(&w->stk, cfa + (uint64_t)(off * 8), 8,
-				    &v) < 0)
+		if (tunw_stack_read(&w->stk, cfa + (uint64_t)(off * 8), 8, &v) <
+		    0)
 			return TUNW_STEP_BAD_READ;
 		regs->r[tunw_simple_regs[i]] = v;
 		loaded |= TUNW_BIT(tunw_simple_regs[i]);
@@ -168,7 +168,7 @@ static int recover(const struct tunw_rules *rules, int reg,
 		return 0;
 	case TUNW_R_OFFSET:
 		return tunw_stack_read(stk, addr, 8, v) < 0 ? TUNW_STEP_BAD_READ
-							     : 0;
+							    : 0;
 	case TUNW_R_VAL_OFFSET:
 		*v = addr;
 		return 0;
@@ -188,7 +188,7 @@ static int recover(const struct tunw_rules *rules, int reg,
 			return 0;
 		}
 		return tunw_stack_read(stk, addr, 8, v) < 0 ? TUNW_STEP_BAD_READ
-							     : 0;
+							    : 0;
 	}
 	*known = false;
 	return 0;
@@ -232,8 +232,8 @@ int tunw_rules_apply(const struct tunw_rules *rules, struct tunw_walk *w)
 		return TUNW_STEP_BAD_RULE;
 
 	/* Out of a handler on an alternate stack: bound the one below. */
-	if (rules->signal && (regs->r[TUNW_RSP] < w->stk.lo ||
-			      regs->r[TUNW_RSP] >= w->stk.hi))
+	if (rules->signal &&
+	    (regs->r[TUNW_RSP] < w->stk.lo || regs->r[TUNW_RSP] >= w->stk.hi))
 		tunw_stack_open(&w->stk, w->snap, regs->r[TUNW_RSP]);
 	w->exact = rules->signal;
 	return TUNW_STEP_OK;

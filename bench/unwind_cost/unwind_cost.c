@@ -120,8 +120,7 @@ int main(int argc, char **argv)
 	uint64_t tunw_frames = 0;
 	int r;
 
-	if (rounds < 1 || n < 1 || depth < 0 || depth > 50 ||
-	    tunw_init() < 0) {
+	if (rounds < 1 || n < 1 || depth < 0 || depth > 50 || tunw_init() < 0) {
 		fprintf(stderr,
 			"usage: unwind_cost [rounds [signals [depth]]]\n");
 		return 2;
@@ -155,8 +154,8 @@ int main(int argc, char **argv)
 	}
 	tunw_get_stats(&s1);
 
-	printf("signals per round %ld, rounds %d, frames per sample %.1f\n",
-	       n, rounds, (double)tunw_frames / ((double)n * rounds));
+	printf("signals per round %ld, rounds %d, frames per sample %.1f\n", n,
+	       rounds, (double)tunw_frames / ((double)n * rounds));
 	printf("A empty handler          %8.1f ns/signal (median)\n",
 	       median(a, rounds));
 	printf("B tunw_backtrace_uc      %8.1f ns/signal, B-A %.1f ns "
@@ -173,8 +172,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)(s1.cache_hits - s0.cache_hits),
 	       (unsigned long long)(s1.cache_misses - s0.cache_misses),
 	       100.0 * (double)(s1.cache_hits - s0.cache_hits) /
-		       (double)(s1.cache_hits - s0.cache_hits +
-				s1.cache_misses - s0.cache_misses),
+		   (double)(s1.cache_hits - s0.cache_hits + s1.cache_misses -
+			    s0.cache_misses),
 	       (unsigned long long)(s1.stops_bad_rule - s0.stops_bad_rule),
 	       (unsigned long long)(s1.stops_bad_read - s0.stops_bad_read),
 	       (unsigned long long)(s1.stops_no_fde - s0.stops_no_fde),

@@ -26,8 +26,8 @@ static uint16_t le16(const uint8_t *p)
 }
 
 /* Walks a fake stack from pc, with the module's FDEs as the only CFI. */
-static void walk(struct tunw_module *m, uint64_t pc, uint64_t lo,
-		 uint64_t hi, uint64_t *stack, size_t words, uint8_t rbp)
+static void walk(struct tunw_module *m, uint64_t pc, uint64_t lo, uint64_t hi,
+		 uint64_t *stack, size_t words, uint8_t rbp)
 {
 	struct tunw_snapshot snap;
 	struct tunw_range range = {lo, hi, 0};
@@ -105,8 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* One FDE directly, its rules applied to the fake stack. */
 	if (le16(data + 6) < cfi_len &&
-	    tunw_cfi_parse_fde(lo + le16(data + 6), &m.segs[0], lo, &m,
-			       &fde) == 0 &&
+	    tunw_cfi_parse_fde(lo + le16(data + 6), &m.segs[0], lo, &m, &fde) ==
+		0 &&
 	    tunw_cfi_run(&fde, fde.pc_begin + le16(data + 2), &rules) == 0) {
 		struct tunw_walk w;
 

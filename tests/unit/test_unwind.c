@@ -221,7 +221,8 @@ void *uwt_test_worker(void *arg)
 	size_t size;
 
 	w->tid = (pid_t)syscall(SYS_gettid);
-	if (w->declare_stack && pthread_getattr_np(pthread_self(), &attr) == 0) {
+	if (w->declare_stack &&
+	    pthread_getattr_np(pthread_self(), &attr) == 0) {
 		pthread_attr_getstack(&attr, &lo, &size);
 		tunw_thread_set_stack((uint64_t)lo, (uint64_t)lo + size);
 		pthread_attr_destroy(&attr);
@@ -327,8 +328,7 @@ static bool check_libc_sample(const uint64_t *pcs, int n, bool *ok)
 	for (i = 0; i < n; i++)
 		if (strcmp(fn_name(pcs[i]), "uwt_spin_libc") == 0)
 			break;
-	if (i + 1 >= n ||
-	    strcmp(fn_name(pcs[i + 1]), "uwt_test_worker") != 0 ||
+	if (i + 1 >= n || strcmp(fn_name(pcs[i + 1]), "uwt_test_worker") != 0 ||
 	    (!SANITIZED && (i > 1 || (i == 1 && !in_libc(pcs[0]))))) {
 		print_stack("unexpected sample", pcs, n);
 		*ok = false;
@@ -395,8 +395,7 @@ static void test_through_signal_trampoline(void **state)
 	expect_names(nested.here, nested.nhere, 0, "uwt_test_on_usr1", NULL);
 	assert_true(nested.nhere > 1 && in_libc(nested.here[1]));
 	expect_names(nested.here, nested.nhere, 2, "uwt_spin_leaf",
-		     "uwt_spin_mid", "uwt_spin_outer", "uwt_test_worker",
-		     NULL);
+		     "uwt_spin_mid", "uwt_spin_outer", "uwt_test_worker", NULL);
 }
 
 static void test_unknown_stack_bounds(void **state)
@@ -457,8 +456,13 @@ static uint64_t rnd(void)
 /* A value that looks like a pointer into something, or not at all. */
 static uint64_t junk_value(const uint64_t *buf, size_t words)
 {
-	static const uint64_t fixed[] = {0, 1, 8, 0x1000, 0xffffffffffffffff,
-					 0x7ffffffff000, 0xffff800000000000};
+	static const uint64_t fixed[] = {0,
+					 1,
+					 8,
+					 0x1000,
+					 0xffffffffffffffff,
+					 0x7ffffffff000,
+					 0xffff800000000000};
 
 	switch (rnd() % 6) {
 	case 0:
@@ -491,16 +495,16 @@ static void test_junk_contexts_never_crash(void **state)
 			buf[j] = junk_value(buf, WORDS);
 		memset(&uc, 0, sizeof(uc));
 		for (j = 0; j < NGREG; j++)
-			uc.uc_mcontext.gregs[j] = (greg_t)junk_value(buf,
-								     WORDS);
+			uc.uc_mcontext.gregs[j] =
+			    (greg_t)junk_value(buf, WORDS);
 		if (i % 3 == 0)
 			uc.uc_mcontext.gregs[REG_RSP] =
-				(greg_t)(uintptr_t)(buf + rnd() % WORDS);
+			    (greg_t)(uintptr_t)(buf + rnd() % WORDS);
 		n = tunw_backtrace_uc(&uc, pcs, MAXF);
 		assert_true(n >= 0 && n <= MAXF);
 		if (uc.uc_mcontext.gregs[REG_RIP])
-			assert_int_equal(pcs[0],
-					 (uint64_t)uc.uc_mcontext.gregs[REG_RIP]);
+			assert_int_equal(
+			    pcs[0], (uint64_t)uc.uc_mcontext.gregs[REG_RIP]);
 		if (n > longest)
 			longest = n;
 	}
@@ -606,15 +610,15 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_recursion_matches_libunwind),
-		cmocka_unit_test(test_through_libc_matches_libunwind),
-		cmocka_unit_test(test_signal_in_frameless_leaf),
-		cmocka_unit_test(test_signal_in_libc),
-		cmocka_unit_test(test_through_signal_trampoline),
-		cmocka_unit_test(test_unknown_stack_bounds),
-		cmocka_unit_test(test_junk_contexts_never_crash),
-		cmocka_unit_test(test_dlopen_after_init),
-		cmocka_unit_test(test_cache_hit_equals_miss),
+	    cmocka_unit_test(test_recursion_matches_libunwind),
+	    cmocka_unit_test(test_through_libc_matches_libunwind),
+	    cmocka_unit_test(test_signal_in_frameless_leaf),
+	    cmocka_unit_test(test_signal_in_libc),
+	    cmocka_unit_test(test_through_signal_trampoline),
+	    cmocka_unit_test(test_unknown_stack_bounds),
+	    cmocka_unit_test(test_junk_contexts_never_crash),
+	    cmocka_unit_test(test_dlopen_after_init),
+	    cmocka_unit_test(test_cache_hit_equals_miss),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

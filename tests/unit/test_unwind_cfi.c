@@ -82,17 +82,17 @@ struct eh {
 
 /* A GCC-like function: push rbp; mov rsp, rbp; ...; leave; ret. */
 static const uint8_t gcc_cie_insns[] = {
-	0x0c, 7, 8, /* def_cfa rsp+8 */
-	0x90, 1,    /* offset r16 (RA) at cfa-8 */
+    0x0c, 7, 8, /* def_cfa rsp+8 */
+    0x90, 1,	/* offset r16 (RA) at cfa-8 */
 };
 static const uint8_t gcc_fde_insns[] = {
-	0x41,       /* advance_loc 1 */
-	0x0e, 16,   /* def_cfa_offset 16 */
-	0x86, 2,    /* offset rbp at cfa-16 */
-	0x43,       /* advance_loc 3 */
-	0x0d, 6,    /* def_cfa_register rbp */
-	0x54,       /* advance_loc 20 */
-	0x0c, 7, 8, /* def_cfa rsp+8 */
+    0x41,	 /* advance_loc 1 */
+    0x0e, 16,	 /* def_cfa_offset 16 */
+    0x86, 2,	 /* offset rbp at cfa-16 */
+    0x43,	 /* advance_loc 3 */
+    0x0d, 6,	 /* def_cfa_register rbp */
+    0x54,	 /* advance_loc 20 */
+    0x0c, 7,  8, /* def_cfa rsp+8 */
 };
 
 /*
@@ -148,9 +148,8 @@ static void build(struct eh *e, const uint8_t *cie_insns, size_t cie_len,
 	e->m.nsegs = 1;
 	e->m.segs[0].lo = at(&e->x, 0);
 	e->m.segs[0].hi = at(&e->x, e->x.n);
-	assert_int_equal(tunw_cfi_parse_hdr(&e->m, at(&e->x, e->hdr),
-					    &e->m.segs[0]),
-			 0);
+	assert_int_equal(
+	    tunw_cfi_parse_hdr(&e->m, at(&e->x, e->hdr), &e->m.segs[0]), 0);
 }
 
 static void build_gcc(struct eh *e)
@@ -187,16 +186,18 @@ static void test_pointer_encodings(void **state)
 		size_t n;
 		uint64_t want; /* before pcrel/datarel */
 	} cases[] = {
-		{0x00, {1, 2, 3, 4, 5, 6, 7, 8}, 8, 0x0807060504030201},
-		{0x02, {0xfe, 0xff}, 2, 0xfffe},
-		{0x0a, {0xfe, 0xff}, 2, (uint64_t)-2},
-		{0x03, {0xfc, 0xff, 0xff, 0xff}, 4, 0xfffffffc},
-		{0x0b, {0xfc, 0xff, 0xff, 0xff}, 4, (uint64_t)-4},
-		{0x04, {1, 0, 0, 0, 0, 0, 0, 0x80}, 8, 0x8000000000000001},
-		{0x0c, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 8,
-		 (uint64_t)-1},
-		{0x01, {0xe5, 0x8e, 0x26}, 3, 624485},
-		{0x09, {0xc0, 0xbb, 0x78}, 3, (uint64_t)-123456},
+	    {0x00, {1, 2, 3, 4, 5, 6, 7, 8}, 8, 0x0807060504030201},
+	    {0x02, {0xfe, 0xff}, 2, 0xfffe},
+	    {0x0a, {0xfe, 0xff}, 2, (uint64_t)-2},
+	    {0x03, {0xfc, 0xff, 0xff, 0xff}, 4, 0xfffffffc},
+	    {0x0b, {0xfc, 0xff, 0xff, 0xff}, 4, (uint64_t)-4},
+	    {0x04, {1, 0, 0, 0, 0, 0, 0, 0x80}, 8, 0x8000000000000001},
+	    {0x0c,
+	     {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+	     8,
+	     (uint64_t)-1},
+	    {0x01, {0xe5, 0x8e, 0x26}, 3, 624485},
+	    {0x09, {0xc0, 0xbb, 0x78}, 3, (uint64_t)-123456},
 	};
 	uint8_t buf[16];
 	struct tunw_cur c;
@@ -206,26 +207,27 @@ static void test_pointer_encodings(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memcpy(buf, cases[i].bytes, cases[i].n);
 		c = (struct tunw_cur){(uintptr_t)buf, (uintptr_t)buf + 16};
-		assert_int_equal(tunw_read_encoded(&c, cases[i].enc, 0, NULL,
-						   &v), 0);
+		assert_int_equal(
+		    tunw_read_encoded(&c, cases[i].enc, 0, NULL, &v), 0);
 		assert_int_equal(v, cases[i].want);
 		assert_int_equal(c.p, (uintptr_t)buf + cases[i].n);
 
 		/* pcrel adds the field's address, datarel the base. */
 		c.p = (uintptr_t)buf;
-		assert_int_equal(tunw_read_encoded(&c, cases[i].enc | 0x10, 0,
-						   NULL, &v), 0);
+		assert_int_equal(
+		    tunw_read_encoded(&c, cases[i].enc | 0x10, 0, NULL, &v), 0);
 		assert_int_equal(v, cases[i].want + (uintptr_t)buf);
 		c.p = (uintptr_t)buf;
-		assert_int_equal(tunw_read_encoded(&c, cases[i].enc | 0x30,
-						   base, NULL, &v), 0);
+		assert_int_equal(
+		    tunw_read_encoded(&c, cases[i].enc | 0x30, base, NULL, &v),
+		    0);
 		assert_int_equal(v, cases[i].want + base);
 
 		/* One byte short: an error, never a read past the end. */
 		c = (struct tunw_cur){(uintptr_t)buf,
 				      (uintptr_t)buf + cases[i].n - 1};
-		assert_int_equal(tunw_read_encoded(&c, cases[i].enc, 0, NULL,
-						   &v), -1);
+		assert_int_equal(
+		    tunw_read_encoded(&c, cases[i].enc, 0, NULL, &v), -1);
 	}
 }
 
@@ -334,10 +336,10 @@ static void test_gcc_frame_rows(void **state)
 static void test_remember_restore_and_restore(void **state)
 {
 	static const uint8_t fde[] = {
-		0x41, 0x0e, 16, 0x86, 2, /* +1: cfa rsp+16, rbp at -16 */
-		0x41, 0x0a,              /* +2: remember */
-		0x0e, 8, 0xc6,           /* cfa rsp+8, restore rbp */
-		0x41, 0x0b,              /* +3: restore_state */
+	    0x41, 0x0e, 16,   0x86, 2, /* +1: cfa rsp+16, rbp at -16 */
+	    0x41, 0x0a,		       /* +2: remember */
+	    0x0e, 8,	0xc6,	       /* cfa rsp+8, restore rbp */
+	    0x41, 0x0b,		       /* +3: restore_state */
 	};
 	struct tunw_rules r;
 	struct eh e;
@@ -354,16 +356,16 @@ static void test_remember_restore_and_restore(void **state)
 static void test_other_register_rules(void **state)
 {
 	static const uint8_t fde[] = {
-		0x08, 3,             /* same_value rbx */
-		0x07, 12,            /* undefined r12 */
-		0x09, 13, 14,        /* r13 in r14 */
-		0x14, 15, 2,         /* val_offset r15 = cfa-16 */
-		0x11, 14, 0x7e,      /* offset_extended_sf r14 at cfa+16 */
-		0x05, 0x11, 3,       /* offset_extended xmm0: ignored */
-		0x2e, 32,            /* GNU_args_size */
-		0x2f, 6, 3,          /* GNU_negative_offset_extended: +24 */
-		0x10, 0, 2, 0x77, 8, /* expression rax: breg7 8 */
-		0x16, 1, 1, 0x31,    /* val_expression rdx: lit1 */
+	    0x08, 3,		       /* same_value rbx */
+	    0x07, 12,		       /* undefined r12 */
+	    0x09, 13,	14,	       /* r13 in r14 */
+	    0x14, 15,	2,	       /* val_offset r15 = cfa-16 */
+	    0x11, 14,	0x7e,	       /* offset_extended_sf r14 at cfa+16 */
+	    0x05, 0x11, 3,	       /* offset_extended xmm0: ignored */
+	    0x2e, 32,		       /* GNU_args_size */
+	    0x2f, 6,	3,	       /* GNU_negative_offset_extended: +24 */
+	    0x10, 0,	2,    0x77, 8, /* expression rax: breg7 8 */
+	    0x16, 1,	1,    0x31,    /* val_expression rdx: lit1 */
 	};
 	struct tunw_rules r;
 	struct tunw_simple s;
@@ -394,24 +396,24 @@ static void test_malformed_programs(void **state)
 		uint8_t insns[24];
 		size_t n;
 	} bad[] = {
-		{{0x0a, 0x0a, 0x0a, 0x0a, 0x0a, 0x0a, 0x0a, 0x0a, 0x0a}, 9},
-		{{0x0b}, 1},                   /* restore_state, none saved */
-		{{0x3f}, 1},                   /* unknown op */
-		{{0x2d}, 1},                   /* SPARC window save */
-		{{0x0f, 1, 0x30, 0x0e, 8}, 5}, /* offset on a CFA expr */
-		{{0x0f, 1, 0x30, 0x0d, 6}, 5}, /* register on a CFA expr */
-		{{0x0c, 7}, 2},                /* operand missing */
-		{{0x10, 0, 9, 0x30}, 4},       /* block past the end */
-		{{0x0e, 0xff, 0xff, 0xff, 0xff, 0x7f}, 6}, /* offset > 2^31 */
-		{{0x01, 0, 0, 0, 0}, 5},      /* set_loc backwards */
+	    {{0x0a, 0x0a, 0x0a, 0x0a, 0x0a, 0x0a, 0x0a, 0x0a, 0x0a}, 9},
+	    {{0x0b}, 1},		   /* restore_state, none saved */
+	    {{0x3f}, 1},		   /* unknown op */
+	    {{0x2d}, 1},		   /* SPARC window save */
+	    {{0x0f, 1, 0x30, 0x0e, 8}, 5}, /* offset on a CFA expr */
+	    {{0x0f, 1, 0x30, 0x0d, 6}, 5}, /* register on a CFA expr */
+	    {{0x0c, 7}, 2},		   /* operand missing */
+	    {{0x10, 0, 9, 0x30}, 4},	   /* block past the end */
+	    {{0x0e, 0xff, 0xff, 0xff, 0xff, 0x7f}, 6}, /* offset > 2^31 */
+	    {{0x01, 0, 0, 0, 0}, 5},		       /* set_loc backwards */
 	};
 	struct tunw_rules r;
 	struct eh e;
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		build(&e, gcc_cie_insns, sizeof(gcc_cie_insns),
-		      bad[i].insns, bad[i].n);
+		build(&e, gcc_cie_insns, sizeof(gcc_cie_insns), bad[i].insns,
+		      bad[i].n);
 		if (rules_at(&e, 0x20, &r) != -2)
 			fail_msg("bad program %zu was accepted", i);
 	}
@@ -428,8 +430,8 @@ static void test_malformed_cie_and_fde(void **state)
 
 	build_gcc(&e);
 	fde_at = at(&e.x, e.fde);
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), 0);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), 0);
 
 	/* Every truncation of the FDE or its CIE fails cleanly. */
 	for (cut = 0; cut < e.hdr - 4; cut++) {
@@ -440,36 +442,36 @@ static void test_malformed_cie_and_fde(void **state)
 	}
 
 	e.x.b[e.cie + 4] = 1; /* CIE id */
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), -2);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), -2);
 	build_gcc(&e);
 	e.x.b[e.cie + 8] = 2; /* version */
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), -2);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), -2);
 	build_gcc(&e);
 	e.x.b[e.cie + 9] = 'e'; /* "eR": no 'z' */
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), -2);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), -2);
 	build_gcc(&e);
 	e.x.b[e.cie + 14] = 99; /* RA column */
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), -2);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), -2);
 	build_gcc(&e);
 	patch32(&e.x, e.fde + 4, 0x10000); /* CIE pointer before segment */
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), -2);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), -2);
 	build_gcc(&e);
 	patch32(&e.x, e.fde + 4, 0); /* a CIE where an FDE should be */
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), -2);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), -2);
 	build_gcc(&e);
 	patch32(&e.x, e.fde, 0xffffffff); /* 64-bit length past the end */
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), -2);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), -2);
 	build_gcc(&e);
 	patch32(&e.x, e.cie, 0x7fffffff); /* CIE length past the end */
-	assert_int_equal(tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL,
-					    &fde), -2);
+	assert_int_equal(
+	    tunw_cfi_parse_fde(fde_at, &e.m.segs[0], 0, NULL, &fde), -2);
 }
 
 static void test_malformed_hdr(void **state)
@@ -488,16 +490,16 @@ static void test_malformed_hdr(void **state)
 	}
 	build_gcc(&e);
 	e.x.b[e.hdr] = 2; /* version */
-	assert_int_equal(tunw_cfi_parse_hdr(&e.m, at(&e.x, e.hdr),
-					    &e.m.segs[0]), -1);
+	assert_int_equal(
+	    tunw_cfi_parse_hdr(&e.m, at(&e.x, e.hdr), &e.m.segs[0]), -1);
 	build_gcc(&e);
 	e.x.b[e.hdr + 3] = 0x01; /* table in uleb128: not searchable */
-	assert_int_equal(tunw_cfi_parse_hdr(&e.m, at(&e.x, e.hdr),
-					    &e.m.segs[0]), -1);
+	assert_int_equal(
+	    tunw_cfi_parse_hdr(&e.m, at(&e.x, e.hdr), &e.m.segs[0]), -1);
 	build_gcc(&e);
 	patch32(&e.x, e.hdr + 8, 1000); /* more entries than bytes */
-	assert_int_equal(tunw_cfi_parse_hdr(&e.m, at(&e.x, e.hdr),
-					    &e.m.segs[0]), -1);
+	assert_int_equal(
+	    tunw_cfi_parse_hdr(&e.m, at(&e.x, e.hdr), &e.m.segs[0]), -1);
 
 	/* A table entry pointing outside the module. */
 	build_gcc(&e);
@@ -541,7 +543,7 @@ static int eval(const uint8_t *e, size_t n, const struct tunw_regs *r,
 static void test_plt_expression(void **state)
 {
 	/* CFA = rsp + 8 + ((rip & 15) >= 11 ? 8 : 0) */
-	static const uint8_t plt[] = {0x77, 8,    0x80, 0,    0x3f, 0x1a,
+	static const uint8_t plt[] = {0x77, 8,	  0x80, 0,    0x3f, 0x1a,
 				      0x3b, 0x2a, 0x33, 0x24, 0x22};
 	struct tunw_regs r = regs_with(1000, 0, 0x4005);
 	struct tunw_stack s;
@@ -592,47 +594,48 @@ static void test_expression_arithmetic(void **state)
 		size_t n;
 		uint64_t want;
 	} ok[] = {
-		{{0x35, 0x33, 0x1c}, 3, 2},                   /* 5-3 */
-		{{0x11, 0x7f}, 2, (uint64_t)-1},              /* consts -1 */
-		{{0x0a, 0x34, 0x12}, 3, 0x1234},              /* const2u */
-		{{0x0b, 0xfe, 0xff}, 3, (uint64_t)-2},        /* const2s */
-		{{0x3a, 0x33, 0x1b}, 3, 3},                   /* 10/3 */
-		{{0x3a, 0x33, 0x1d}, 3, 1},                   /* 10%3 */
-		{{0x34, 0x1f, 0x19}, 3, 4},                   /* abs(-4) */
-		{{0x31, 0x32, 0x33, 0x17}, 4, 2},             /* rot */
-		{{0x31, 0x32, 0x16, 0x1c}, 4, 1},             /* swap, 2-1 */
-		{{0x31, 0x32, 0x14, 0x22, 0x22}, 5, 4},       /* over */
-		{{0x31, 0x32, 0x33, 0x15, 2}, 5, 1},          /* pick 2 */
-		{{0x31, 0x12, 0x22}, 3, 2},                   /* dup plus */
-		{{0x31, 0x32, 0x13}, 3, 1},                   /* drop */
-		{{0x31, 0x23, 0x80, 0x01}, 4, 129},           /* plus_uconst */
-		{{0x31, 0x28, 0x01, 0x00, 0x35, 0x36}, 6, 6}, /* bra taken */
-		{{0x30, 0x28, 0x01, 0x00, 0x35}, 5, 5},       /* not taken */
-		{{0x2f, 0x01, 0x00, 0x35, 0x37}, 5, 7},       /* skip */
-		{{0x30, 0x20}, 2, (uint64_t)-1},              /* not 0 */
-		{{0x31, 0x08, 0x40, 0x24}, 4, 0},             /* 1<<64 */
-		{{0x11, 0x7f, 0x08, 0x40, 0x26}, 5, (uint64_t)-1}, /* shra */
-		{{0x34, 0x33, 0x2d}, 3, 0},                   /* 4<3 */
-		{{0x96, 0x4f}, 2, 31},                        /* nop lit31 */
+	    {{0x35, 0x33, 0x1c}, 3, 2},			       /* 5-3 */
+	    {{0x11, 0x7f}, 2, (uint64_t)-1},		       /* consts -1 */
+	    {{0x0a, 0x34, 0x12}, 3, 0x1234},		       /* const2u */
+	    {{0x0b, 0xfe, 0xff}, 3, (uint64_t)-2},	       /* const2s */
+	    {{0x3a, 0x33, 0x1b}, 3, 3},			       /* 10/3 */
+	    {{0x3a, 0x33, 0x1d}, 3, 1},			       /* 10%3 */
+	    {{0x34, 0x1f, 0x19}, 3, 4},			       /* abs(-4) */
+	    {{0x31, 0x32, 0x33, 0x17}, 4, 2},		       /* rot */
+	    {{0x31, 0x32, 0x16, 0x1c}, 4, 1},		       /* swap, 2-1 */
+	    {{0x31, 0x32, 0x14, 0x22, 0x22}, 5, 4},	       /* over */
+	    {{0x31, 0x32, 0x33, 0x15, 2}, 5, 1},	       /* pick 2 */
+	    {{0x31, 0x12, 0x22}, 3, 2},			       /* dup plus */
+	    {{0x31, 0x32, 0x13}, 3, 1},			       /* drop */
+	    {{0x31, 0x23, 0x80, 0x01}, 4, 129},		       /* plus_uconst */
+	    {{0x31, 0x28, 0x01, 0x00, 0x35, 0x36}, 6, 6},      /* bra taken */
+	    {{0x30, 0x28, 0x01, 0x00, 0x35}, 5, 5},	       /* not taken */
+	    {{0x2f, 0x01, 0x00, 0x35, 0x37}, 5, 7},	       /* skip */
+	    {{0x30, 0x20}, 2, (uint64_t)-1},		       /* not 0 */
+	    {{0x31, 0x08, 0x40, 0x24}, 4, 0},		       /* 1<<64 */
+	    {{0x11, 0x7f, 0x08, 0x40, 0x26}, 5, (uint64_t)-1}, /* shra */
+	    {{0x34, 0x33, 0x2d}, 3, 0},			       /* 4<3 */
+	    {{0x96, 0x4f}, 2, 31},			       /* nop lit31 */
 	};
 	static const struct {
 		uint8_t e[40];
 		size_t n;
 	} bad[] = {
-		{{0}, 0},                                /* empty */
-		{{0x1c}, 1},                             /* minus on nothing */
-		{{0x31, 0x30, 0x1b}, 3},                 /* div by 0 */
-		{{0x31, 0x30, 0x1d}, 3},                 /* mod by 0 */
-		{{0x31, 0x15, 1}, 3},                    /* pick too deep */
-		{{0x2f, 0xfd, 0xff}, 3},                 /* skip -3: loops */
-		{{0x2f, 0x10, 0x00}, 3},                 /* skip past end */
-		{{0x72, 0}, 2},                          /* breg2: unknown */
-		{{0x92, 40, 0}, 3},                      /* bregx 40 */
-		{{0x31, 0x94, 3}, 3},                    /* deref_size 3 */
-		{{0x50}, 1},                             /* reg0: not in CFI */
-		{{0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30,
-		  0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30}, 17}, /* depth */
-		{{0x0e, 1, 2, 3}, 4},                    /* const8u short */
+	    {{0}, 0},		     /* empty */
+	    {{0x1c}, 1},	     /* minus on nothing */
+	    {{0x31, 0x30, 0x1b}, 3}, /* div by 0 */
+	    {{0x31, 0x30, 0x1d}, 3}, /* mod by 0 */
+	    {{0x31, 0x15, 1}, 3},    /* pick too deep */
+	    {{0x2f, 0xfd, 0xff}, 3}, /* skip -3: loops */
+	    {{0x2f, 0x10, 0x00}, 3}, /* skip past end */
+	    {{0x72, 0}, 2},	     /* breg2: unknown */
+	    {{0x92, 40, 0}, 3},	     /* bregx 40 */
+	    {{0x31, 0x94, 3}, 3},    /* deref_size 3 */
+	    {{0x50}, 1},	     /* reg0: not in CFI */
+	    {{0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30,
+	      0x30, 0x30, 0x30, 0x30, 0x30, 0x30},
+	     17},		  /* depth */
+	    {{0x0e, 1, 2, 3}, 4}, /* const8u short */
 	};
 	struct tunw_regs r = regs_with(0, 0, 0);
 	struct tunw_stack s;
@@ -641,8 +644,7 @@ static void test_expression_arithmetic(void **state)
 
 	stack_over(&s, NULL, 0);
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		if (eval(ok[i].e, ok[i].n, &r, &s, &v) != 0 ||
-		    v != ok[i].want)
+		if (eval(ok[i].e, ok[i].n, &r, &s, &v) != 0 || v != ok[i].want)
 			fail_msg("expression %zu: got %#lx, want %#lx", i,
 				 (unsigned long)v, (unsigned long)ok[i].want);
 	}
@@ -659,17 +661,16 @@ static void test_expression_arithmetic(void **state)
  * whose caller is the same function at pc_begin+0x11, whose caller is at
  * an address in no module.
  */
-static void fake_stack(const struct eh *e, uint64_t *stack,
-		       struct tunw_walk *w)
+static void fake_stack(const struct eh *e, uint64_t *stack, struct tunw_walk *w)
 {
 	stack[4] = (uintptr_t)&stack[10]; /* frame 0's saved rbp */
-	stack[5] = e->pc_begin + 0x11;    /* frame 0's return address */
-	stack[10] = 0;                    /* frame 1's saved rbp */
-	stack[11] = 0x777;                /* frame 1's return address */
+	stack[5] = e->pc_begin + 0x11;	  /* frame 0's return address */
+	stack[10] = 0;			  /* frame 1's saved rbp */
+	stack[11] = 0x777;		  /* frame 1's return address */
 
 	memset(w, 0, sizeof(*w));
-	w->regs = regs_with((uintptr_t)stack, (uintptr_t)&stack[4],
-			    e->pc_begin + 5);
+	w->regs =
+	    regs_with((uintptr_t)stack, (uintptr_t)&stack[4], e->pc_begin + 5);
 	w->exact = true;
 	stack_over(&w->stk, stack, 16 * 8);
 }
@@ -760,12 +761,11 @@ static void test_corrupted_cfi_never_crashes(void **state)
 		build_gcc(&e);
 		for (j = 0; j < 1 + (int)(rnd() % 4); j++)
 			e.x.b[rnd() % e.x.n] = (uint8_t)rnd();
-		if (tunw_cfi_parse_hdr(&e.m, at(&e.x, e.hdr), &e.m.segs[0]) <
-		    0)
+		if (tunw_cfi_parse_hdr(&e.m, at(&e.x, e.hdr), &e.m.segs[0]) < 0)
 			continue;
 		memset(&snap, 0, sizeof(snap));
-		range = (struct tunw_range){e.pc_begin,
-					    e.pc_begin + e.pc_range, 0};
+		range =
+		    (struct tunw_range){e.pc_begin, e.pc_begin + e.pc_range, 0};
 		snap.gen = 0xfeed0002;
 		snap.nmods = snap.nranges = 1;
 		snap.mods = &e.m;
@@ -782,20 +782,20 @@ static void test_corrupted_cfi_never_crashes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pointer_encodings),
-		cmocka_unit_test(test_pointer_encodings_rejected),
-		cmocka_unit_test(test_leb128_limits),
-		cmocka_unit_test(test_gcc_frame_rows),
-		cmocka_unit_test(test_remember_restore_and_restore),
-		cmocka_unit_test(test_other_register_rules),
-		cmocka_unit_test(test_malformed_programs),
-		cmocka_unit_test(test_malformed_cie_and_fde),
-		cmocka_unit_test(test_malformed_hdr),
-		cmocka_unit_test(test_plt_expression),
-		cmocka_unit_test(test_deref_expressions),
-		cmocka_unit_test(test_expression_arithmetic),
-		cmocka_unit_test(test_walk_fake_stack),
-		cmocka_unit_test(test_corrupted_cfi_never_crashes),
+	    cmocka_unit_test(test_pointer_encodings),
+	    cmocka_unit_test(test_pointer_encodings_rejected),
+	    cmocka_unit_test(test_leb128_limits),
+	    cmocka_unit_test(test_gcc_frame_rows),
+	    cmocka_unit_test(test_remember_restore_and_restore),
+	    cmocka_unit_test(test_other_register_rules),
+	    cmocka_unit_test(test_malformed_programs),
+	    cmocka_unit_test(test_malformed_cie_and_fde),
+	    cmocka_unit_test(test_malformed_hdr),
+	    cmocka_unit_test(test_plt_expression),
+	    cmocka_unit_test(test_deref_expressions),
+	    cmocka_unit_test(test_expression_arithmetic),
+	    cmocka_unit_test(test_walk_fake_stack),
+	    cmocka_unit_test(test_corrupted_cfi_never_crashes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
