@@ -1,11 +1,12 @@
 /*
  * test_unwind.c - the unwinder (agent/unwind*.c) on live stacks.
  *
- * libunwind is the oracle for stacks captured in place; for stacks
- * captured from signals the frames must resolve (dladdr) to the known
- * chain of tests/programs/unwind_chain.c, which is built without frame
- * pointers. Also: junk contexts, a thread whose stack bounds are
- * unknown, a library loaded after tunw_init(), and the cache.
+ * libunwind is the oracle: for stacks captured in place and, from the
+ * same ucontext, for samples taken in signal handlers. The frames must
+ * also resolve (dladdr) to the known chain of
+ * tests/programs/unwind_chain.c, which is built without frame pointers. Also:
+ * junk contexts, a thread whose stack bounds are unknown, a library loaded
+ * after tunw_init(), and the cache.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
 #include "unwind.h"
@@ -256,17 +258,54 @@ static void stop_worker(struct worker *w)
 	free(w->buf);
 }
 
+/* The last SIGPROF sample: tunw's, and libunwind's from the same
+ * ucontext as the oracle. */
 static struct {
 	uint64_t pcs[MAXF];
 	int n;
+	uint64_t unw[MAXF];
+	int nu;
 	volatile int done;
 } sample;
+
+/* libunwind's walk from a handler's ucontext. */
+static int libunwind_from(void *uc, uint64_t *pcs, int max)
+{
+	unw_cursor_t cur;
+	unw_word_t ip;
+	int n = 0;
+
+	if (unw_init_local2(&cur, uc, UNW_INIT_SIGNAL_FRAME) < 0)
+		return 0;
+	do {
+		if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0)
+			break;
+		pcs[n++] = ip;
+	} while (n < max && unw_step(&cur) > 0);
+	return n;
+}
 
 void uwt_test_on_prof(int sig, siginfo_t *si, void *uc);
 void uwt_test_on_prof(int sig, siginfo_t *si, void *uc)
 {
 	sample.n = tunw_backtrace_uc(uc, sample.pcs, MAXF);
+	sample.nu = libunwind_from(uc, sample.unw, MAXF);
 	__atomic_store_n(&sample.done, 1, __ATOMIC_RELEASE);
+}
+
+/* Whether the last sample is the same as libunwind's, frame by frame. */
+static bool sample_matches_libunwind(void)
+{
+	int i;
+
+	for (i = 0; i < sample.n && i < sample.nu; i++)
+		if (sample.pcs[i] != sample.unw[i])
+			break;
+	if (i == sample.n && i == sample.nu)
+		return true;
+	print_stack("tunw", sample.pcs, sample.n);
+	print_stack("libunwind", sample.unw, sample.nu);
+	return false;
 }
 
 static void install(int sig, void (*fn)(int, siginfo_t *, void *))
@@ -302,6 +341,7 @@ static void test_signal_in_frameless_leaf(void **state)
 	tunw_get_stats(&after);
 	stop_worker(&w);
 
+	assert_true(sample_matches_libunwind());
 	expect_names(sample.pcs, n, 0, "uwt_spin_leaf", "uwt_spin_mid",
 		     "uwt_spin_outer", "uwt_test_worker", NULL);
 	/* The walk reached the thread's first frame, in libc, and ended
@@ -348,6 +388,7 @@ static void test_signal_in_libc(void **state)
 	for (i = 0; i < 2000 && in_lib < 20 && ok; i++) {
 		n = take_sample(w.tid);
 		in_lib += check_libc_sample(sample.pcs, n, &ok);
+		ok = ok && sample_matches_libunwind();
 	}
 	stop_worker(&w);
 	assert_true(ok);
@@ -383,6 +424,7 @@ static void test_through_signal_trampoline(void **state)
 	nested.stop = 1;
 	stop_worker(&w);
 
+	assert_true(sample_matches_libunwind());
 	/* The SIGPROF sample: the handler, glibc's __restore_rt, then the
 	 * interrupted leaf with its exact PC. */
 	expect_names(sample.pcs, n, 0, "uwt_spin_in_handler",
