@@ -608,6 +608,88 @@ static void test_dlopen_after_init(void **state)
 	assert_int_equal(tunw_refresh_if_changed(), 1);
 }
 
+/* ---- concurrency ---- */
+
+/* The return addresses above uwt_spin_leaf, the same in every thread
+ * spinning there. */
+static uint64_t chain_ras[3];
+static int stress_samples, stress_bad;
+
+void uwt_test_on_prof_stress(int sig, siginfo_t *si, void *uc);
+void uwt_test_on_prof_stress(int sig, siginfo_t *si, void *uc)
+{
+	uint64_t pcs[MAXF];
+	int n = tunw_backtrace_uc(uc, pcs, MAXF);
+
+	if (n < 4 || memcmp(pcs + 1, chain_ras, sizeof(chain_ras)) != 0)
+		__atomic_fetch_add(&stress_bad, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stress_samples, 1, __ATOMIC_RELAXED);
+}
+
+struct sampler {
+	struct worker *workers;
+	int nworkers;
+	volatile int stop;
+};
+
+/* Sends SIGPROF round the workers as fast as it can. */
+static void *sampler_main(void *arg)
+{
+	struct sampler *s = arg;
+	int i = 0;
+
+	while (!s->stop) {
+		syscall(SYS_tgkill, getpid(), s->workers[i].tid, SIGPROF);
+		i = (i + 1) % s->nworkers;
+	}
+	return NULL;
+}
+
+static void test_samples_during_dlopen_churn(void **state)
+{
+	enum { NW = 3 };
+	struct worker w[NW];
+	struct sampler s = {w, NW, 0};
+	struct timespec t0, t;
+	pthread_t th;
+	void *lib;
+	int i, n, churn = 0, bad;
+
+	install(SIGPROF, uwt_test_on_prof);
+	for (i = 0; i < NW; i++)
+		start_worker(&w[i], SPIN_CHAIN, true, NULL);
+	n = take_sample(w[0].tid);
+	memcpy(chain_ras, sample.pcs + 1, sizeof(chain_ras));
+	bad = n < 4 || strcmp(fn_name(chain_ras[2]), "uwt_test_worker");
+
+	/* Handlers unwind while snapshots are replaced and retired, and
+	 * the cache's generation changes under them. */
+	install(SIGPROF, uwt_test_on_prof_stress);
+	assert_int_equal(pthread_create(&th, NULL, sampler_main, &s), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		lib = dlopen(UWT_DLIB_PATH, RTLD_NOW | RTLD_LOCAL);
+		bad |= !lib || tunw_refresh_if_changed() != 1;
+		bad |= !lib || dlclose(lib) != 0;
+		bad |= tunw_refresh_if_changed() != 1;
+		bad |= churn % 8 == 0 && tunw_refresh() != 0;
+		churn++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L + t.tv_nsec - t0.tv_nsec <
+		 1000000000L);
+	s.stop = 1;
+	pthread_join(th, NULL);
+	for (i = 0; i < NW; i++)
+		stop_worker(&w[i]);
+	install(SIGPROF, uwt_test_on_prof);
+
+	print_message("%d samples during %d dlopen/dlclose rounds\n",
+		      stress_samples, churn);
+	assert_false(bad);
+	assert_int_equal(stress_bad, 0);
+	assert_true(stress_samples > 200);
+}
+
 /* ---- the cache ---- */
 
 static void test_cache_hit_equals_miss(void **state)
@@ -660,6 +742,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_stack_bounds),
 	    cmocka_unit_test(test_junk_contexts_never_crash),
 	    cmocka_unit_test(test_dlopen_after_init),
+	    cmocka_unit_test(test_samples_during_dlopen_churn),
 	    cmocka_unit_test(test_cache_hit_equals_miss),
 	};
 
