@@ -12,8 +12,22 @@
  * frames it has seen in a lock-free per-PC cache, so that a sample of a
  * warm stack costs a few nanoseconds per frame.
  *
- * Objects without .eh_frame_hdr (and code outside any object, such as
- * JIT code) end the stack at their first frame.
+ * Limits:
+ * - Objects without .eh_frame_hdr, code without CFI (there is no frame
+ *   pointer fallback) and code outside any object (JIT) end the stack.
+ * - A library unloaded, or replaced by another at the same address,
+ *   between two refreshes (~100 ms) is still described by the snapshot:
+ *   a sample whose stack goes through its old range reads its tables,
+ *   which are unmapped by then. Legitimate stacks never hold such
+ *   frames; a corrupt stack might.
+ * - A thread that never declared its stack and was created after the
+ *   last snapshot, inside an address range the snapshot saw mapped
+ *   differently, is bounded by the old mapping (checked with msync to
+ *   be mapped, but not that it is readable to its end).
+ * - The frame after a signal frame is listed with its exact PC, which a
+ *   consumer subtracting 1 attributes one byte early.
+ * - initial-exec TLS: when libtriage is dlopen'ed rather than preloaded,
+ *   glibc must have 48 bytes of static TLS to spare (it normally does).
  */
 #ifndef TRIAGE_AGENT_UNWIND_H
 #define TRIAGE_AGENT_UNWIND_H

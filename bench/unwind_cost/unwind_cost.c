@@ -8,7 +8,8 @@
  * signal), B unwinds with tunw_backtrace_uc() into a local buffer of 64,
  * C with libunwind's unw_backtrace() as the reference point. It prints
  * the median ns per signal of each, the differences to A, the frames per
- * sample and the cache hit rate of B's frame steps.
+ * sample and the cache hit rate of B's frame steps; then what keeping
+ * the snapshot current costs. bench/unwind_cost/README.md has results.
  *
  * Usage: unwind_cost [rounds [signals-per-round [depth]]]
  *        (defaults 11 200000 28)
@@ -110,6 +111,24 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* What the aggregator pays to keep the snapshot current. */
+static void print_refresh_costs(void)
+{
+	double t0, t1, t2;
+	int i;
+
+	t0 = now_ns();
+	for (i = 0; i < 10000; i++)
+		tunw_refresh_if_changed();
+	t1 = now_ns();
+	for (i = 0; i < 100; i++)
+		tunw_refresh();
+	t2 = now_ns();
+	printf("tunw_refresh_if_changed (nothing changed) %.0f ns, "
+	       "tunw_refresh %.0f ns\n",
+	       (t1 - t0) / 10000, (t2 - t1) / 100);
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 11;
@@ -178,6 +197,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)(s1.stops_bad_read - s0.stops_bad_read),
 	       (unsigned long long)(s1.stops_no_fde - s0.stops_no_fde),
 	       (unsigned long long)(s1.stops_no_module - s0.stops_no_module));
+	print_refresh_costs();
 	tunw_shutdown();
 	free(a);
 	free(b);
