@@ -240,6 +240,10 @@ int tunw_backtrace_uc(const void *ucontext, uint64_t *pcs, int max)
 	return n;
 }
 
+_Static_assert(TUNW_RBX == 3 && TUNW_RBP == 6 && TUNW_RSP == 7 &&
+		   TUNW_R12 == 12 && TUNW_R15 == 15 && TUNW_RA == 16,
+	       "the offsets in tunw_backtrace_here's asm");
+
 /*
  * Captures the callee-saved registers, rsp and a PC inside this function,
  * all at one point of its body so that its own CFI describes them; the
