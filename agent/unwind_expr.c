@@ -104,6 +104,25 @@ static int op_breg(struct eval *e, struct tunw_cur *c, uint64_t reg)
 	return push(e, e->regs->r[reg] + (uint64_t)off);
 }
 
+/* The comparisons, signed as DWARF wants them: 1 or 0. */
+static uint64_t compare(uint8_t op, int64_t a, int64_t b)
+{
+	switch (op) {
+	case OP_EQ:
+		return a == b;
+	case OP_NE:
+		return a != b;
+	case OP_GE:
+		return a >= b;
+	case OP_GT:
+		return a > b;
+	case OP_LE:
+		return a <= b;
+	default: /* OP_LT */
+		return a < b;
+	}
+}
+
 /* The binary operators: pops b then a, pushes a OP b. */
 static int op_binary(struct eval *e, uint8_t op)
 {
@@ -113,6 +132,16 @@ static int op_binary(struct eval *e, uint8_t op)
 		return -1;
 	b = e->st[--e->sp];
 	a = e->st[e->sp - 1];
+	if (op >= OP_EQ && op <= OP_NE) {
+		e->st[e->sp - 1] = compare(op, (int64_t)a, (int64_t)b);
+		return 0;
+	}
+	/* Division must not trap: no zero divisor, no INT64_MIN / -1. */
+	if ((op == OP_DIV || op == OP_MOD) &&
+	    (b == 0 ||
+	     (op == OP_DIV && (int64_t)b == -1 && (int64_t)a == INT64_MIN)))
+		return -1;
+
 	switch (op) {
 	case OP_AND:
 		r = a & b;
@@ -142,35 +171,11 @@ static int op_binary(struct eval *e, uint8_t op)
 		r = (uint64_t)((int64_t)a >> (b < 64 ? b : 63));
 		break;
 	case OP_DIV:
-		if (b == 0 || ((int64_t)b == -1 && (int64_t)a == INT64_MIN))
-			return -1;
 		r = (uint64_t)((int64_t)a / (int64_t)b);
 		break;
-	case OP_MOD:
-		if (b == 0)
-			return -1;
+	default: /* OP_MOD */
 		r = a % b;
 		break;
-	case OP_EQ:
-		r = a == b;
-		break;
-	case OP_NE:
-		r = a != b;
-		break;
-	case OP_GE:
-		r = (int64_t)a >= (int64_t)b;
-		break;
-	case OP_GT:
-		r = (int64_t)a > (int64_t)b;
-		break;
-	case OP_LE:
-		r = (int64_t)a <= (int64_t)b;
-		break;
-	case OP_LT:
-		r = (int64_t)a < (int64_t)b;
-		break;
-	default:
-		return -1;
 	}
 	e->st[e->sp - 1] = r;
 	return 0;
