@@ -9,7 +9,8 @@
  * C with libunwind's unw_backtrace() as the reference point. It prints
  * the median ns per signal of each, the differences to A, the frames per
  * sample and the cache hit rate of B's frame steps; then what keeping
- * the snapshot current costs. bench/unwind_cost/README.md has results.
+ * the snapshot current costs, and the ratio of the added costs B/C.
+ * bench/unwind_cost/README.md has results.
  *
  * Usage: unwind_cost [rounds [signals-per-round [depth]]]
  *        (defaults 11 200000 28)
@@ -185,6 +186,8 @@ int main(int argc, char **argv)
 	       "(median of paired differences %.1f)\n",
 	       median(c, rounds), median(c, rounds) - median(a, rounds),
 	       median(dc, rounds));
+	printf("ratio tunw/libunwind of the added cost: %.2f\n",
+	       median(db, rounds) / median(dc, rounds));
 	printf("tunw cache: %llu hits, %llu misses per frame step (%.4f%% "
 	       "hits); stops: bad rule %llu, bad read %llu, no FDE %llu, "
 	       "no module %llu\n",
