@@ -30,9 +30,9 @@ static struct {
 
 static const struct cli_flag pprof_flags[] = {
     {"seconds", CLI_FLAG_INT, &opts.seconds, 1, TRIAGE_PROFILE_SECONDS_MAX, "N",
-     "record N seconds (profile, trace)"},
+     "ask the server for N seconds (?seconds=N)"},
     {"timeout", CLI_FLAG_DOUBLE, &opts.timeout, 1, 86400, "N",
-     "give up after N s (default 1.5 x seconds, or 60)"},
+     "give up after N+5 s (N: 1.5 x seconds, or 60)"},
     {"o", CLI_FLAG_STRING, &opts.output, 0, 0, "FILE",
      "save the profile in FILE instead of $HOME/pprof"},
     {"top", CLI_FLAG_BOOL, &opts.top, 0, 0, NULL,
