@@ -16,12 +16,22 @@ add_library(cli_noop_agent SHARED ${CMAKE_CURRENT_LIST_DIR}/cli_noop_agent.c)
 set_target_properties(cli_noop_agent PROPERTIES
   LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 
-# The unit tests and fuzz targets of cli/ code (test_cli_*, fuzz_cli_*)
-# compile the sources they test, which need libcurl and cli/ headers.
-foreach(t test_cli_flags test_cli_source fuzz_cli_source)
-  if(TARGET ${t})
-    target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/cli
-      ${CMAKE_SOURCE_DIR}/cli/pprof ${CMAKE_SOURCE_DIR}/cli/run)
-    target_link_libraries(${t} PRIVATE PkgConfig::CURL)
-  endif()
+# The unit tests and fuzz targets of cli/ code compile the sources they
+# test (the command is not a library), with its headers and libcurl.
+set(CLI_FLAGS_SRC ${CMAKE_SOURCE_DIR}/cli/flags.c
+  ${CMAKE_SOURCE_DIR}/cli/run/listen.c)
+set(CLI_SOURCE_SRC ${CMAKE_SOURCE_DIR}/cli/pprof/url.c
+  ${CMAKE_SOURCE_DIR}/cli/pprof/source.c ${CMAKE_SOURCE_DIR}/cli/agent_socket.c
+  ${CMAKE_SOURCE_DIR}/cli/run/listen.c)
+foreach(kind test fuzz)
+  foreach(what flags source)
+    set(t ${kind}_cli_${what})
+    if(TARGET ${t})
+      string(TOUPPER ${what} upper)
+      target_sources(${t} PRIVATE ${CLI_${upper}_SRC})
+      target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/cli
+        ${CMAKE_SOURCE_DIR}/cli/pprof ${CMAKE_SOURCE_DIR}/cli/run)
+      target_link_libraries(${t} PRIVATE PkgConfig::CURL)
+    endif()
+  endforeach()
 endforeach()
