@@ -90,16 +90,22 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
-/* "500 Internal Server Error" from the status line, or the bare code. */
+/* "500 Internal Server Error" from the status line, or the bare code
+ * (HTTP/2 has no reason phrase). */
 static void status_text(const struct transfer *t, long code, char *out,
 			size_t len)
 {
 	const char *sp = strchr(t->status_line, ' ');
+	size_t n;
 
-	if (sp && sp[1])
-		snprintf(out, len, "%s", sp + 1);
-	else
+	if (!sp || !sp[1]) {
 		snprintf(out, len, "%ld", code);
+		return;
+	}
+	snprintf(out, len, "%s", sp + 1);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == ' ')
+		out[--n] = '\0';
 }
 
 /* The failure for an HTTP error status, with the server's reason. */
