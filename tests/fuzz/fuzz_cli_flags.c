@@ -6,10 +6,12 @@
  */
 #include "flags.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_ARGS 64
 
@@ -31,10 +33,28 @@ static const struct cli_flag flags[] = {
     {NULL, CLI_FLAG_BOOL, NULL, 0, 0, NULL, NULL},
 };
 
-/* The parser explains every rejection on stderr; fuzzing needs none. */
+static int devnull = -1, saved_stderr = -1;
+
+/* The parser explains every rejection on stderr; fuzzing needs none of
+ * it, but a crash report must still get through, so stderr is silenced
+ * only around each parse. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	return freopen("/dev/null", "w", stderr) ? 0 : 1;
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	saved_stderr = dup(STDERR_FILENO);
+	return devnull < 0 || saved_stderr < 0;
+}
+
+static int parse_quietly(int argc, char **argv, int *ind, bool *dd)
+{
+	int rc;
+
+	fflush(stderr);
+	dup2(devnull, STDERR_FILENO);
+	rc = cli_flags_parse("fuzz", flags, argc, argv, ind, dd);
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	return rc;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&v, 0, sizeof(v));
 	while (ind < argc && rc == 0) {
-		rc = cli_flags_parse("fuzz", flags, argc, argv, &ind, &dd);
+		rc = parse_quietly(argc, argv, &ind, &dd);
 		if (ind > argc || (v.i && (v.i < 1 || v.i > 3600)) || v.d < 0 ||
 		    v.d > 1)
 			abort();
