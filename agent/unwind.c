@@ -10,7 +10,6 @@
  * still busy wait for the next refresh, so their number stays bounded by
  * the dlopen/dlclose churn between two quiet moments.
  */
-#define _GNU_SOURCE
 #include "unwind_internal.h"
 
 #include "triage.h"
@@ -93,10 +92,8 @@ int tunw_init(void)
 	int rc = 0;
 
 	pthread_mutex_lock(&lock);
-	if (initialised) {
-		rc = TRIAGE_EBUSY;
+	if (initialised)
 		goto out;
-	}
 	if (tunw_cache_create() < 0) {
 		rc = TRIAGE_ENOMEM;
 		goto out;

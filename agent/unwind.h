@@ -37,8 +37,9 @@
 /*
  * Allocates the rule cache and takes the first snapshot of the loaded
  * objects and of the process's writable mappings. Call outside signal
- * context, before any handler may unwind. Returns 0, TRIAGE_EBUSY when
- * already initialised, TRIAGE_ENOMEM or TRIAGE_ESYS.
+ * context, before any handler may unwind. Returns 0 (also when already
+ * initialised: the agent and each profile may call it), TRIAGE_ENOMEM or
+ * TRIAGE_ESYS.
  */
 int tunw_init(void);
 

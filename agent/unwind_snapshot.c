@@ -9,7 +9,6 @@
  * the previous one. Lookups are binary searches over sorted arrays and
  * are async-signal-safe.
  */
-#define _GNU_SOURCE
 #include "unwind_internal.h"
 
 #include <elf.h>

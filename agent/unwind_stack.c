@@ -18,7 +18,6 @@
  * from a handler. A handler may interrupt an update of it, so updates
  * clear a flag first and set it last.
  */
-#define _GNU_SOURCE
 #include "unwind_internal.h"
 
 #include <string.h>

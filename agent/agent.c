@@ -1,0 +1,255 @@
+/*
+ * agent.c - the agent's life: start, stop, autostart when preloaded,
+ * fork and exit.
+ *
+ * Preloaded (LD_PRELOAD, or `triage run`), the agent starts itself from
+ * the TRIAGE_* environment before main. A forked child gets its own
+ * socket at once and starts clean; an exec'd program starts the agent
+ * again from the same environment, so the agent survives both.
+ */
+#include "cpu_profiler.h"
+#include "http_server.h"
+#include "log.h"
+#include "options.h"
+#include "pprof_endpoints.h"
+#include "symbols.h"
+#include "threads.h"
+#include "triage.h"
+#include "unwind.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct {
+	pthread_mutex_t lock;
+	bool started;
+	struct triage_options opts; /* strings point into `strings` */
+	char *strings[4];
+	bool cpuprofile_running;
+} agent = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static const char *keep(int slot, const char *s)
+{
+	free(agent.strings[slot]);
+	agent.strings[slot] = s ? strdup(s) : NULL;
+	return agent.strings[slot];
+}
+
+static void copy_options(const struct triage_options *o)
+{
+	agent.opts = *o;
+	agent.opts.socket_dir = keep(0, o->socket_dir);
+	agent.opts.listen = keep(1, o->listen);
+	agent.opts.token = keep(2, o->token);
+	agent.opts.cpuprofile = keep(3, o->cpuprofile);
+}
+
+/* Writes the whole-run CPU profile (TRIAGE_CPUPROFILE). */
+static void write_cpuprofile(void)
+{
+	struct tprof *p;
+	int err;
+
+	if (!agent.cpuprofile_running)
+		return;
+	agent.cpuprofile_running = false;
+	err = cpu_profile_stop(&p);
+	if (!err) {
+		err = tprof_write_file(p, agent.opts.cpuprofile);
+		tprof_free(p);
+	}
+	if (err)
+		tlog(TLOG_ERROR, "could not write the CPU profile to %s: %s",
+		     agent.opts.cpuprofile, triage_strerror(err));
+	else
+		tlog(TLOG_INFO, "CPU profile written to %s",
+		     agent.opts.cpuprofile);
+}
+
+static void at_exit(void)
+{
+	write_cpuprofile();
+	/* Only the socket file: stopping the server's threads at exit
+	 * could wait on a request that is still running. */
+	if (http_socket_path())
+		unlink(http_socket_path());
+}
+
+static int start_locked(void)
+{
+	struct http_config cfg = {0};
+	int err;
+
+	tlog_set_level(agent.opts.verbose);
+	err = tunw_init();
+	if (err)
+		return err;
+	pprof_configure(agent.opts.cpu_hz,
+			(enum cpu_timer_mode)agent.opts.cpu_timer);
+	cfg.socket_dir = agent.opts.socket_dir;
+	cfg.listen = agent.opts.listen;
+	cfg.token = agent.opts.token;
+	cfg.routes = pprof_routes(&cfg.nroutes);
+	err = http_start(&cfg);
+	if (err)
+		return err;
+	if (agent.opts.cpuprofile) {
+		err = cpu_profile_start(agent.opts.cpu_hz,
+					(enum cpu_timer_mode)agent.opts.cpu_timer);
+		if (err) {
+			http_stop();
+			return err;
+		}
+		agent.cpuprofile_running = true;
+	}
+	agent.started = true;
+	return 0;
+}
+
+static void before_fork(void)
+{
+	pthread_mutex_lock(&agent.lock);
+	cpu_profile_before_fork();
+}
+
+static void after_fork_parent(void)
+{
+	cpu_profile_after_fork_parent();
+	pthread_mutex_unlock(&agent.lock);
+}
+
+/*
+ * The child has one thread and copies of the parent's state. It forgets
+ * the parent's threads, server and profile, and serves on its own
+ * socket. A whole-run CPU profile stays the parent's.
+ */
+static void after_fork_child(void)
+{
+	bool was_started = agent.started;
+
+	thr_after_fork_child();
+	cpu_profile_after_fork_child();
+	http_after_fork_child();
+	sym_after_fork_child();
+	pthread_mutex_init(&agent.lock, NULL);
+	agent.started = false;
+	agent.cpuprofile_running = false;
+	agent.opts.cpuprofile = NULL;
+	if (was_started && start_locked())
+		tlog(TLOG_WARN, "agent not restarted in child %d",
+		     (int)getpid());
+}
+
+static void install_hooks(void)
+{
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	atexit(at_exit);
+}
+
+TRIAGE_API int triage_start(const struct triage_options *opts)
+{
+	struct triage_options env;
+	const char *bad;
+	int err;
+
+	if (!opts) {
+		err = opt_from_env(&env, &bad);
+		if (err)
+			return err;
+		opts = &env;
+	}
+	err = opt_validate(opts);
+	if (err)
+		return err;
+	pthread_once(&hooks_once, install_hooks);
+	pthread_mutex_lock(&agent.lock);
+	if (agent.started) {
+		pthread_mutex_unlock(&agent.lock);
+		return TRIAGE_EBUSY;
+	}
+	copy_options(opts);
+	err = start_locked();
+	pthread_mutex_unlock(&agent.lock);
+	return err;
+}
+
+TRIAGE_API int triage_stop(void)
+{
+	struct tprof *p;
+
+	pthread_mutex_lock(&agent.lock);
+	if (!agent.started) {
+		pthread_mutex_unlock(&agent.lock);
+		return 0;
+	}
+	pprof_cancel_waits();
+	write_cpuprofile();
+	if (cpu_profile_stop(&p) == 0)
+		tprof_free(p);
+	http_stop();
+	sym_release();
+	agent.started = false;
+	pthread_mutex_unlock(&agent.lock);
+	return 0;
+}
+
+TRIAGE_API const char *triage_socket_path(void)
+{
+	return http_socket_path();
+}
+
+TRIAGE_API int triage_tcp_port(void)
+{
+	return http_tcp_port();
+}
+
+/*
+ * A whole-run profile belongs to the program `triage run` started; its
+ * children inherit the environment but must not overwrite the file.
+ */
+static bool cpuprofile_is_ours(void)
+{
+	const char *owner = getenv("TRIAGE_CPUPROFILE_PID");
+
+	return !owner || !*owner || strtol(owner, NULL, 10) == getpid();
+}
+
+static bool preloaded(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	const char *on = getenv("TRIAGE_AUTOSTART");
+
+	if (on && *on)
+		return strcmp(on, "0") != 0;
+	return pre && strstr(pre, "libtriage");
+}
+
+__attribute__((constructor)) static void autostart(void)
+{
+	struct triage_options o;
+	const char *bad;
+	char url[300];
+	int err;
+
+	if (!preloaded())
+		return;
+	if (opt_from_env(&o, &bad)) {
+		tlog(TLOG_ERROR, "%s is malformed; the agent is off", bad);
+		return;
+	}
+	if (!cpuprofile_is_ours())
+		o.cpuprofile = NULL;
+	err = triage_start(&o);
+	if (err) {
+		tlog(TLOG_ERROR, "agent not started: %s", triage_strerror(err));
+		return;
+	}
+	tlog(TLOG_INFO, "agent serving on unix:%s", triage_socket_path());
+	if (http_tcp_url(url, sizeof(url)) == 0)
+		tlog(TLOG_INFO, "listening on %s", url);
+}

@@ -1,0 +1,20 @@
+/*
+ * pprof_endpoints.h - Go's /debug/pprof surface (internal).
+ */
+#ifndef TRIAGE_AGENT_PPROF_ENDPOINTS_H
+#define TRIAGE_AGENT_PPROF_ENDPOINTS_H
+
+#include "cpu_timer.h"
+#include "http_server.h"
+
+/* The routes of /debug/pprof, for http_start(). */
+const struct http_route *pprof_routes(size_t *n);
+
+/* What CPU profiles taken over HTTP use unless the request says; also
+ * re-arms waits after pprof_cancel_waits(). */
+void pprof_configure(int hz, enum cpu_timer_mode mode);
+
+/* Makes profile requests that are waiting give up (the agent stops). */
+void pprof_cancel_waits(void);
+
+#endif
