@@ -6,7 +6,6 @@
  * status: Go's servers and our agent send it as text/plain (marked with
  * X-Go-Pprof), so a text/plain body is shown beside the status.
  */
-#define _GNU_SOURCE /* asprintf, memmem, pipe2 */
 #include "pprof.h"
 #include "triage.h"
 

@@ -7,7 +7,6 @@
  * lists the three forms, because a mistyped file name must not turn
  * into a request to a host of that name, as it does in go tool pprof.
  */
-#define _GNU_SOURCE /* asprintf, memmem, pipe2 */
 #include "pprof.h"
 
 #include "agent_socket.h"

@@ -3,7 +3,6 @@
  * `go tool pprof` does: http:// when no scheme is given, the CPU profile
  * when no path is, and ?seconds=N when -seconds asks for a duration.
  */
-#define _GNU_SOURCE /* asprintf, memmem, pipe2 */
 #include "pprof.h"
 
 #include <curl/curl.h>

@@ -5,7 +5,6 @@
  * Everything is exported in the parent before fork, so the child only
  * has to exec; a flag overrides a variable the caller had set.
  */
-#define _GNU_SOURCE /* asprintf, memmem, pipe2 */
 #include "run.h"
 
 #include <errno.h>

@@ -6,7 +6,6 @@
  * so a mistyped program name is reported as such, not as a service that
  * exited at once with status 127.
  */
-#define _GNU_SOURCE /* asprintf, memmem, pipe2 */
 #include "run.h"
 
 #include "agent_socket.h"
@@ -15,6 +14,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,11 +23,14 @@
 static void __attribute__((noreturn))
 exec_child(char **argv, int errfd, const sigset_t *mask)
 {
-	char sock[PATH_MAX];
+	char sock[PATH_MAX], pid[16];
 	int e;
 
 	if (cli_agent_socket(getpid(), sock, sizeof(sock)) == 0)
 		unlink(sock);
+	/* A whole-run profile is this program's, not its children's. */
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	setenv("TRIAGE_CPUPROFILE_PID", pid, 1);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execvp(argv[0], argv);
 	e = errno;

@@ -3,7 +3,6 @@
  * line through tmaps_parse_line(), and the whole input as a maps text
  * through tmaps_parse(), then a few lookups in what it returned.
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

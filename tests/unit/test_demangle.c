@@ -5,7 +5,6 @@
  * the simplifier. This binary links no C++ runtime, so the first
  * tdemangle() must load one.
  */
-#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -3,7 +3,6 @@
  * and the file say (build IDs), paths with spaces, deleted files, the
  * binary search, and the line parser on good and malformed lines.
  */
-#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

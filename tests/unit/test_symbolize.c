@@ -5,7 +5,6 @@
  * and with eu-addr2line (or binutils addr2line) reading the same files;
  * libc; code loaded later; another process; addresses without symbols.
  */
-#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -8,7 +8,6 @@
  * junk contexts, a thread whose stack bounds are unknown, a library loaded
  * after tunw_init(), and the cache.
  */
-#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -223,6 +222,9 @@ void *uwt_test_worker(void *arg)
 	size_t size;
 
 	w->tid = (pid_t)syscall(SYS_gettid);
+	/* The agent's pthread_create, linked into this test, declares every
+	 * new thread's stack; a worker that must be undeclared forgets it. */
+	tunw_thread_set_stack(0, 0);
 	if (w->declare_stack &&
 	    pthread_getattr_np(pthread_self(), &attr) == 0) {
 		pthread_attr_getstack(&attr, &lo, &size);
@@ -710,7 +712,7 @@ static void test_cache_hit_equals_miss(void **state)
 	/* A fresh cache, so the first capture decodes every frame. */
 	tunw_shutdown();
 	assert_int_equal(tunw_init(), 0);
-	assert_int_equal(tunw_init(), -4 /* TRIAGE_EBUSY */);
+	assert_int_equal(tunw_init(), 0); /* a second init changes nothing */
 	memset(c, 0, sizeof(c));
 	for (i = 0; i < rounds; i++) {
 		tunw_get_stats(&s[i]);
