@@ -9,7 +9,6 @@
  *
  * Usage: bench_symbolize [-n] [N]   (N defaults to 10000; -n: no anchor)
  */
-#define _GNU_SOURCE
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdbool.h>

@@ -8,7 +8,6 @@
  * another process the path is resolved inside its root directory, so a
  * process in a container is read correctly.
  */
-#define _GNU_SOURCE /* dl_iterate_phdr */
 #include "proc_maps.h"
 
 #include "triage.h"

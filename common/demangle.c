@@ -18,7 +18,6 @@
  * libLLVM-14, and hand-made cases): the same text for all but 8, where
  * the two demanglers' full forms differ.
  */
-#define _GNU_SOURCE /* RTLD_DEFAULT */
 #include "demangle.h"
 
 #include <dlfcn.h>

@@ -11,7 +11,6 @@
  * DW_AT_abstract_origin and DW_AT_specification to the declaration that
  * carries them.
  */
-#define _GNU_SOURCE /* asprintf */
 #include "symbolize_internal.h"
 
 #include "demangle.h"

@@ -15,7 +15,6 @@
  * Usage: unwind_cost [rounds [signals-per-round [depth]]]
  *        (defaults 11 200000 28)
  */
-#define _GNU_SOURCE
 #include <libunwind.h>
 #include <signal.h>
 #include <stdint.h>

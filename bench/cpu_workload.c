@@ -1,0 +1,84 @@
+/*
+ * cpu_workload - a fixed amount of CPU work on N threads, at a stack
+ * depth of about 30 frames, timing itself.
+ *
+ * It prints "work_ns=<wall time of the work>" so a profiler's start-up
+ * and exit costs (reading symbols, writing the file) are left out: what
+ * is compared is the cost while the service runs; and "cpu_ns=<CPU time
+ * of the worker threads>", what a profile of them should account for.
+ *
+ * usage: cpu_workload THREADS ITERATIONS
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define NOINLINE __attribute__((noinline))
+
+static long iterations;
+static long long thread_cpu[64];
+static volatile double sink;
+
+NOINLINE double kernel(long n)
+{
+	double x = 1.0;
+
+	for (long i = 0; i < n; i++)
+		x = x * 1.0000001 + 0.25;
+	return x;
+}
+
+/* Descends to a depth of about 30 frames before doing the work. */
+NOINLINE double descend(int depth, long n)
+{
+	double r;
+
+	if (depth == 0)
+		return kernel(n);
+	r = descend(depth - 1, n);
+	sink += r * 1e-12;
+	return r;
+}
+
+static void *worker(void *arg)
+{
+	struct timespec ts;
+
+	for (long i = 0; i < iterations / 1000; i++)
+		sink += descend(26, 1000000);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	thread_cpu[(long)arg] = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return arg;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t[64];
+	long long start, cpu = 0;
+	int n, i;
+
+	if (argc != 3)
+		return 2;
+	n = atoi(argv[1]);
+	iterations = atol(argv[2]);
+	if (n < 1 || n > 64)
+		return 2;
+	start = now_ns();
+	for (i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, worker, (void *)(long)i);
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i], NULL);
+		cpu += thread_cpu[i];
+	}
+	printf("work_ns=%lld\ncpu_ns=%lld\n", now_ns() - start, cpu);
+	return 0;
+}
