@@ -33,6 +33,29 @@ static struct {
 
 static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 
+/* Every module that serves HTTP contributes a table of routes. */
+typedef const struct http_route *(*route_table_fn)(size_t *n);
+static const route_table_fn route_tables[] = {
+	pprof_routes,
+};
+#define MAX_ROUTES 64
+static struct http_route routes[MAX_ROUTES];
+
+/* Gathers the modules' routes, the catch-all 404 last. */
+static size_t gather_routes(void)
+{
+	size_t n = 0, i, j, k;
+
+	for (i = 0; i < sizeof(route_tables) / sizeof(route_tables[0]); i++) {
+		const struct http_route *t = route_tables[i](&k);
+
+		for (j = 0; j < k && n < MAX_ROUTES - 1; j++)
+			routes[n++] = t[j];
+	}
+	routes[n++] = pprof_unknown_route;
+	return n;
+}
+
 static const char *keep(int slot, const char *s)
 {
 	free(agent.strings[slot]);
@@ -94,7 +117,8 @@ static int start_locked(void)
 	cfg.socket_dir = agent.opts.socket_dir;
 	cfg.listen = agent.opts.listen;
 	cfg.token = agent.opts.token;
-	cfg.routes = pprof_routes(&cfg.nroutes);
+	cfg.routes = routes;
+	cfg.nroutes = gather_routes();
 	err = http_start(&cfg);
 	if (err)
 		return err;

@@ -17,6 +17,7 @@ TRIAGE_API void triage_options_init(struct triage_options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->cpu_hz = TRIAGE_CPU_HZ_DEFAULT;
 	opts->verbose = 1;
+	opts->heap_sample = TRIAGE_HEAP_SAMPLE_DEFAULT;
 }
 
 int opt_parse_int(const char *s, long min, long max, long *out)
@@ -34,20 +35,28 @@ int opt_parse_int(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-static int env_int(const char *name, long min, long max, int *field,
-		   const char **bad)
+static int env_long(const char *name, long min, long max, long *field,
+		    const char **bad)
 {
 	const char *s = getenv(name);
-	long v;
 
 	if (!s)
 		return 0;
-	if (opt_parse_int(s, min, max, &v) < 0) {
+	if (opt_parse_int(s, min, max, field) < 0) {
 		*bad = name;
 		return TRIAGE_EINVAL;
 	}
-	*field = (int)v;
 	return 0;
+}
+
+static int env_int(const char *name, long min, long max, int *field,
+		   const char **bad)
+{
+	long v = *field;
+	int err = env_long(name, min, max, &v, bad);
+
+	*field = (int)v;
+	return err;
 }
 
 static int env_timer(int *field, const char **bad)
@@ -93,6 +102,15 @@ int opt_from_env(struct triage_options *opts, const char **bad)
 		err = env_int("TRIAGE_VERBOSE", 0, 2, &opts->verbose, bad);
 	if (!err)
 		err = env_timer(&opts->cpu_timer, bad);
+	if (!err)
+		err = env_long("TRIAGE_HEAP_SAMPLE", 0, 1L << 40,
+			       &opts->heap_sample, bad);
+	if (!err)
+		err = env_int("TRIAGE_MUTEX_FRACTION", 0, 1 << 30,
+			      &opts->mutex_fraction, bad);
+	if (!err)
+		err = env_long("TRIAGE_BLOCK_RATE", 0, 1L << 40,
+			       &opts->block_rate, bad);
 	return err;
 }
 
@@ -108,6 +126,8 @@ int opt_validate(const struct triage_options *o)
 	if (o->cpu_hz < 1 || o->cpu_hz > TRIAGE_CPU_HZ_MAX)
 		return TRIAGE_EINVAL;
 	if (o->cpu_timer < 0 || o->cpu_timer > 2)
+		return TRIAGE_EINVAL;
+	if (o->heap_sample < 0 || o->mutex_fraction < 0 || o->block_rate < 0)
 		return TRIAGE_EINVAL;
 	return 0;
 }

@@ -264,7 +264,6 @@ static const struct http_route routes[] = {
 	{"/debug/pprof/cmdline", false, h_cmdline},
 	{"/debug/pprof/profile", false, h_profile},
 	{"/debug/pprof/symbol", false, h_symbol},
-	{"/debug/pprof/", true, h_unknown},
 };
 
 const struct http_route *pprof_routes(size_t *n)
@@ -272,3 +271,7 @@ const struct http_route *pprof_routes(size_t *n)
 	*n = sizeof(routes) / sizeof(routes[0]);
 	return routes;
 }
+
+/* Matched last, after every module's routes. */
+const struct http_route pprof_unknown_route = {"/debug/pprof/", true,
+					       h_unknown};

@@ -7,8 +7,11 @@
 #include "cpu_timer.h"
 #include "http_server.h"
 
-/* The routes of /debug/pprof, for http_start(). */
+/* The routes of /debug/pprof's index, cmdline, CPU profile, symbol. */
 const struct http_route *pprof_routes(size_t *n);
+
+/* The 404 "Unknown profile" for the rest of /debug/pprof/. */
+extern const struct http_route pprof_unknown_route;
 
 /* What CPU profiles taken over HTTP use unless the request says; also
  * re-arms waits after pprof_cancel_waits(). */

@@ -12,9 +12,18 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 
+void ring_reset(struct sample_ring *r)
+{
+	size_t i;
+
+	r->head = r->tail = r->dropped = 0;
+	for (i = 0; i < r->size; i++)
+		r->slots[i].seq = i;
+}
+
 int ring_init(struct sample_ring *r, size_t nslots)
 {
-	size_t size = 1, i;
+	size_t size = 1;
 	void *p;
 
 	while (size < nslots)
@@ -25,9 +34,7 @@ int ring_init(struct sample_ring *r, size_t nslots)
 		return TRIAGE_ENOMEM;
 	r->slots = p;
 	r->size = size;
-	r->head = r->tail = r->dropped = 0;
-	for (i = 0; i < size; i++)
-		r->slots[i].seq = i;
+	ring_reset(r);
 	return 0;
 }
 

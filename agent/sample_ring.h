@@ -14,7 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define RING_MAX_DEPTH 64
+/* 62 frames make a slot exactly 512 bytes: whole cache lines. */
+#define RING_MAX_DEPTH 62
 
 struct ring_slot {
 	uint64_t seq;
@@ -23,17 +24,21 @@ struct ring_slot {
 	uint64_t pcs[RING_MAX_DEPTH];
 };
 
+/* Producers and the consumer write different cache lines. */
 struct sample_ring {
 	struct ring_slot *slots;
 	size_t size; /* a power of two */
-	uint64_t head; /* next slot to reserve (producers) */
-	uint64_t tail; /* next slot to drain (the consumer) */
+	uint64_t head __attribute__((aligned(64))); /* next to reserve */
 	uint64_t dropped;
+	uint64_t tail __attribute__((aligned(64))); /* next to drain */
 };
 
 /* Maps `nslots` (rounded up to a power of two) slots. */
 int ring_init(struct sample_ring *r, size_t nslots);
 void ring_destroy(struct sample_ring *r);
+
+/* Empties the ring; only when no handler can be using it. */
+void ring_reset(struct sample_ring *r);
 
 /* Async-signal-safe. NULL when the ring is full (the drop is counted). */
 struct ring_slot *ring_reserve(struct sample_ring *r);

@@ -38,7 +38,7 @@ static struct tsym *acquire(void)
 	return sym;
 }
 
-static void thread_name(pid_t tid, char *buf, size_t len)
+void sym_thread_name(pid_t tid, char *buf, size_t len)
 {
 	char path[64];
 	FILE *f;
@@ -53,15 +53,64 @@ static void thread_name(pid_t tid, char *buf, size_t len)
 	}
 }
 
-static int add_samples(struct tprof_builder *b, struct tloc_cache *c,
-		       const struct stack_table *stacks, int64_t period)
+struct sym_session {
+	struct tmaps maps;
+	struct tloc_cache *cache;
+};
+
+struct sym_session *sym_session_begin(struct tprof_builder *b)
 {
+	struct sym_session *s = calloc(1, sizeof(*s));
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (!s)
+		return NULL;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (tmaps_read(0, true, &s->maps)) {
+		free(s);
+		return NULL;
+	}
+	if (!acquire()) {
+		tmaps_free(&s->maps);
+		free(s);
+		return NULL;
+	}
+	s->cache = tloc_new(b, sym, &s->maps, exe);
+	if (!s->cache) {
+		sym_session_end(s);
+		return NULL;
+	}
+	return s;
+}
+
+int sym_session_stack(struct sym_session *s, const uint64_t *pcs, size_t n,
+		      bool leaf_exact, uint64_t *ids)
+{
+	return tloc_stack(s->cache, pcs, n, leaf_exact, ids);
+}
+
+void sym_session_end(struct sym_session *s)
+{
+	if (!s)
+		return;
+	tloc_finish(s->cache);
+	pthread_mutex_unlock(&lock);
+	tmaps_free(&s->maps);
+	free(s);
+}
+
+int sym_add_stacks(struct tprof_builder *b, const struct stack_table *stacks,
+		   int64_t period)
+{
+	struct sym_session *s = sym_session_begin(b);
 	uint64_t ids[MAX_FRAMES];
 	char name[32];
 	size_t i;
-	int err;
+	int err = s ? 0 : TRIAGE_ENOMEM;
 
-	for (i = 0; i < stacks->nentries; i++) {
+	for (i = 0; !err && i < stacks->nentries; i++) {
 		const struct stack_entry *e = &stacks->entries[i];
 		size_t depth = e->depth > MAX_FRAMES ? MAX_FRAMES : e->depth;
 		int64_t values[2] = {e->count, e->count * period};
@@ -70,41 +119,15 @@ static int add_samples(struct tprof_builder *b, struct tloc_cache *c,
 			{"thread_name", name, 0, NULL},
 		};
 
-		err = tloc_stack(c, stack_table_pcs(stacks, e), depth, ids);
+		err = sym_session_stack(s, stack_table_pcs(stacks, e), depth,
+					true, ids);
 		if (err)
-			return err;
-		thread_name(e->tid, name, sizeof(name));
+			break;
+		sym_thread_name(e->tid, name, sizeof(name));
 		err = tprof_add_sample(b, ids, depth, values, labels,
 				       name[0] ? 2 : 1);
-		if (err)
-			return err;
 	}
-	return 0;
-}
-
-int sym_add_stacks(struct tprof_builder *b, const struct stack_table *stacks,
-		   int64_t period)
-{
-	struct tmaps maps = {0};
-	struct tloc_cache *c;
-	char exe[PATH_MAX];
-	ssize_t n;
-	int err;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
-	err = tmaps_read(0, true, &maps);
-	if (err)
-		return err;
-	if (!acquire()) {
-		tmaps_free(&maps);
-		return TRIAGE_ENOMEM;
-	}
-	c = tloc_new(b, sym, &maps, exe);
-	err = c ? add_samples(b, c, stacks, period) : TRIAGE_ENOMEM;
-	tloc_finish(c);
-	pthread_mutex_unlock(&lock);
-	tmaps_free(&maps);
+	sym_session_end(s);
 	return err;
 }
 

@@ -1,5 +1,5 @@
 /*
- * symbols.h - the agent's symbolizer and the turning of raw stacks into
+ * symbols.h - the agent's symbolizer, and the turning of raw stacks into
  * profile locations (internal). Ordinary code only, never a handler.
  */
 #ifndef TRIAGE_AGENT_SYMBOLS_H
@@ -8,13 +8,35 @@
 #include "profile.h"
 #include "stack_table.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
- * Adds one sample per entry of `stacks` to `b`: location ids symbolized
- * in this process, values {count, count * period}, and the thread's id
- * and name as labels. Adds the mappings with their build ids.
+ * A symbolization session adds locations to one profile being built.
+ * It holds the agent's symbolizer (one session at a time, process-wide)
+ * and this moment's mappings, which it adds to the profile, the main
+ * binary first.
+ */
+struct sym_session;
+
+struct sym_session *sym_session_begin(struct tprof_builder *b);
+
+/* Location ids of one stack; see tloc_stack() for `leaf_exact`. */
+int sym_session_stack(struct sym_session *s, const uint64_t *pcs, size_t n,
+		      bool leaf_exact, uint64_t *ids);
+
+/* Sets the mappings' has_* flags and releases the symbolizer. */
+void sym_session_end(struct sym_session *s);
+
+/* A thread's name from /proc ("" when it is gone). */
+void sym_thread_name(pid_t tid, char *buf, size_t len);
+
+/*
+ * Adds one sample per entry of `stacks` (taken by signals: leaf exact)
+ * to `b`: values {count, count * period}, and the thread's id and name
+ * as labels.
  */
 int sym_add_stacks(struct tprof_builder *b, const struct stack_table *stacks,
 		   int64_t period);

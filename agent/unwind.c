@@ -27,10 +27,17 @@ static int inflight;
 
 static struct tunw_stats stats;
 
+/*
+ * Counters are diagnostics: a plain load and store, not a locked add,
+ * keep them off the cost of a sample (handlers on several cores would
+ * fight over the line). Concurrent samples may lose an increment.
+ */
 static void count(uint64_t *counter, uint64_t n)
 {
 	if (n)
-		__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+		__atomic_store_n(counter,
+				 __atomic_load_n(counter, __ATOMIC_RELAXED) + n,
+				 __ATOMIC_RELAXED);
 }
 
 void tunw_get_stats(struct tunw_stats *out)

@@ -151,13 +151,13 @@ static int location_of(struct tloc_cache *c, uint64_t pc, bool leaf,
 }
 
 int tloc_stack(struct tloc_cache *c, const uint64_t *pcs, size_t n,
-	       uint64_t *ids)
+	       bool leaf_exact, uint64_t *ids)
 {
 	size_t i;
 	int err;
 
 	for (i = 0; i < n; i++) {
-		err = location_of(c, pcs[i], i == 0, &ids[i]);
+		err = location_of(c, pcs[i], leaf_exact && i == 0, &ids[i]);
 		if (err)
 			return err;
 	}

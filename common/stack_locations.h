@@ -10,6 +10,7 @@
 #include "profile.h"
 #include "symbolize.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,12 +26,14 @@ struct tloc_cache *tloc_new(struct tprof_builder *b, struct tsym *sym,
 			    const struct tmaps *maps, const char *main_path);
 
 /*
- * Writes the location ids of one stack into `ids` (n of them). pcs[0] is
- * the exact interrupted instruction; the others are return addresses,
- * looked up and recorded at address - 1 (inside the call), as Go does.
+ * Writes the location ids of one stack into `ids` (n of them). Return
+ * addresses are looked up and recorded at address - 1 (inside the call),
+ * as Go does. With `leaf_exact`, pcs[0] is instead the exact interrupted
+ * instruction (a signal's sample); without, every pc is a return address
+ * (a stack taken by a call, as in an allocation hook).
  */
 int tloc_stack(struct tloc_cache *c, const uint64_t *pcs, size_t n,
-	       uint64_t *ids);
+	       bool leaf_exact, uint64_t *ids);
 
 /* Sets each mapping's has_* flags from how its lookups went; frees. */
 void tloc_finish(struct tloc_cache *c);

@@ -39,6 +39,7 @@ enum triage_error {
 #define TRIAGE_CPU_HZ_MAX 1000
 #define TRIAGE_PROFILE_SECONDS_DEFAULT 30
 #define TRIAGE_PROFILE_SECONDS_MAX 3600
+#define TRIAGE_HEAP_SAMPLE_DEFAULT 524288
 
 /*
  * Options of triage_start(). Fill with triage_options_init() (defaults)
@@ -66,6 +67,17 @@ struct triage_options {
 	int cpu_timer;
 	/* 0 quiet, 1 warnings (default), 2 informational (TRIAGE_VERBOSE). */
 	int verbose;
+	/* Mean bytes between heap samples, a Poisson process as in Go and
+	 * tcmalloc: TRIAGE_HEAP_SAMPLE_DEFAULT (512 KiB); 1 records every
+	 * allocation; 0 turns heap profiling off (TRIAGE_HEAP_SAMPLE). */
+	long heap_sample;
+	/* Report on average 1 in this many mutex contentions; 0 (default)
+	 * off, as Go's SetMutexProfileFraction (TRIAGE_MUTEX_FRACTION). */
+	int mutex_fraction;
+	/* Sample one blocking event per this many nanoseconds spent
+	 * blocked; 1 records every event; 0 (default) off, as Go's
+	 * SetBlockProfileRate (TRIAGE_BLOCK_RATE). */
+	long block_rate;
 };
 
 /* Fills `opts` with the defaults. */

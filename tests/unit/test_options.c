@@ -19,7 +19,8 @@ static void clear_env(void)
 	static const char *const vars[] = {
 		"TRIAGE_SOCKET_DIR", "TRIAGE_LISTEN", "TRIAGE_TOKEN",
 		"TRIAGE_CPU_HZ", "TRIAGE_CPUPROFILE", "TRIAGE_CPU_TIMER",
-		"TRIAGE_VERBOSE"};
+		"TRIAGE_VERBOSE", "TRIAGE_HEAP_SAMPLE", "TRIAGE_MUTEX_FRACTION",
+		"TRIAGE_BLOCK_RATE"};
 	size_t i;
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
@@ -36,6 +37,9 @@ static void defaults(void **state)
 	assert_null(o.token);
 	assert_null(o.cpuprofile);
 	assert_int_equal(o.cpu_timer, 0);
+	assert_int_equal(o.heap_sample, 524288);
+	assert_int_equal(o.mutex_fraction, 0);
+	assert_int_equal(o.block_rate, 0);
 	assert_int_equal(opt_validate(&o), 0);
 }
 
@@ -73,7 +77,13 @@ static void from_env(void **state)
 	setenv("TRIAGE_TOKEN", "s3cret", 1);
 	setenv("TRIAGE_CPU_TIMER", "posix", 1);
 	setenv("TRIAGE_SOCKET_DIR", "", 1);
+	setenv("TRIAGE_HEAP_SAMPLE", "0", 1);
+	setenv("TRIAGE_MUTEX_FRACTION", "5", 1);
+	setenv("TRIAGE_BLOCK_RATE", "1", 1);
 	assert_int_equal(opt_from_env(&o, &bad), 0);
+	assert_int_equal(o.heap_sample, 0);
+	assert_int_equal(o.mutex_fraction, 5);
+	assert_int_equal(o.block_rate, 1);
 	assert_null(bad);
 	assert_int_equal(o.cpu_hz, 1000);
 	assert_string_equal(o.listen, ":6060");
@@ -88,7 +98,8 @@ static void from_env_rejects(void **state)
 	static const char *const cases[][2] = {
 		{"TRIAGE_CPU_HZ", "0"},       {"TRIAGE_CPU_HZ", "1001"},
 		{"TRIAGE_CPU_HZ", "fast"},    {"TRIAGE_CPU_TIMER", "hpet"},
-		{"TRIAGE_VERBOSE", "9"},
+		{"TRIAGE_VERBOSE", "9"},      {"TRIAGE_HEAP_SAMPLE", "-1"},
+		{"TRIAGE_MUTEX_FRACTION", "x"}, {"TRIAGE_BLOCK_RATE", "1e6"},
 	};
 	struct triage_options o;
 	const char *bad;
