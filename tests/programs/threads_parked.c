@@ -11,11 +11,12 @@
  * parked in park_masked() ("parked-masked"); --vfork one thread that
  * vforks a child which sleeps SECONDS before it exits, leaving the
  * thread asleep in the kernel, uninterruptibly, in park_in_vfork()
- * ("parked-vfork"). The threads are made by make_parked_threads().
+ * ("parked-vfork"); the child prints "vfork-child PID" on stderr. The
+ * threads are made by make_parked_threads().
  *
  * Prints "ready" once every thread is asleep in the kernel (its /proc
- * state says so), then waits for stdin to close or a signal to end it.
- * Signals never wake a parked thread for good: each waits in a loop.
+ * state says so), then waits in main() for a signal to end it. Signals
+ * never wake a parked thread for good: each waits in a loop.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -59,13 +60,24 @@ __attribute__((noinline)) static void park_masked(void)
 	park_on_condvar();
 }
 
-/* The child only makes raw system calls: it shares our memory. */
+/*
+ * The child only makes raw system calls (it shares our memory): it says
+ * "vfork-child PID" on stderr, so a test can end it, then sleeps.
+ */
 __attribute__((noinline)) static void park_in_vfork(void)
 {
 	struct timespec ts = {vfork_seconds, 0};
+	char msg[32] = "vfork-child ", digits[12];
 	pid_t child = vfork();
+	long pid, n = 12, k = 0;
 
 	if (child == 0) {
+		for (pid = syscall(SYS_getpid); pid > 0; pid /= 10)
+			digits[k++] = (char)('0' + pid % 10);
+		while (k > 0)
+			msg[n++] = digits[--k];
+		msg[n++] = '\n';
+		syscall(SYS_write, 2, msg, n);
 		syscall(SYS_nanosleep, &ts, NULL);
 		syscall(SYS_exit, 0);
 	}
@@ -141,7 +153,6 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 0, want;
 	bool masked = false, vfork_one = false;
 	struct timespec step = {0, 5000000};
-	char c;
 	int i;
 
 	for (i = 2; i < argc; i++) {
@@ -164,8 +175,6 @@ int main(int argc, char **argv)
 		nanosleep(&step, NULL);
 	printf("ready\n");
 	fflush(stdout);
-	while (read(0, &c, 1) != 0)
-		if (errno != EINTR && errno != 0)
-			break;
-	return 0;
+	for (;;)
+		pause();
 }
