@@ -2,7 +2,7 @@
  * threads_parked.c - a process whose threads sit still in known places,
  * for the thread-dump tests and benchmark.
  *
- * usage: threads_parked N [--masked] [--vfork SECONDS]
+ * usage: threads_parked N [--masked] [--vfork SECONDS] [--own-rt K]
  *
  * Starts N threads: two in three wait on a condition variable that is
  * never signalled, in park_on_condvar(), named "parked-cond"; one in
@@ -13,6 +13,8 @@
  * thread asleep in the kernel, uninterruptibly, in park_in_vfork()
  * ("parked-vfork"); the child prints "vfork-child PID" on stderr. The
  * threads are made by make_parked_threads().
+ *
+ * --own-rt K installs a handler of the program's own on SIGRTMIN+K.
  *
  * Prints "ready" once every thread is asleep in the kernel (its /proc
  * state says so), then waits in main() for a signal to end it. Signals
@@ -82,6 +84,10 @@ __attribute__((noinline)) static void park_in_vfork(void)
 		syscall(SYS_exit, 0);
 	}
 	park_on_condvar();
+}
+
+static void own_handler(int sig)
+{
 }
 
 static void *thread_main(void *arg)
@@ -160,10 +166,12 @@ int main(int argc, char **argv)
 			masked = true;
 		else if (!strcmp(argv[i], "--vfork") && i + 1 < argc)
 			vfork_one = (vfork_seconds = atol(argv[++i])) > 0;
+		else if (!strcmp(argv[i], "--own-rt") && i + 1 < argc)
+			signal(SIGRTMIN + atoi(argv[++i]), own_handler);
 	}
 	if (n < 0 || n > 100000 || pipe(never_pipe)) {
 		fprintf(stderr, "usage: threads_parked N [--masked] "
-				"[--vfork SECONDS]\n");
+				"[--vfork SECONDS] [--own-rt K]\n");
 		return 2;
 	}
 	if (make_parked_threads(n, masked, vfork_one)) {

@@ -168,7 +168,8 @@ static void threads_without_stacks(void **state)
 static void deep_stacks_are_elided(void **state)
 {
 	uint64_t pcs[TDUMP_MAX_DEPTH];
-	struct tdump_thread th = {.tid = 1, .task = {'R', "spin"},
+	struct tdump_thread th = {.tid = 1,
+				  .task = {.state = 'R', .name = "spin"},
 				  .outcome = TDUMP_STACK,
 				  .depth = TDUMP_MAX_DEPTH, .pcs = pcs};
 	struct tdump_text t = {0};
