@@ -217,9 +217,9 @@ int tdump_parse_syscall(const char *text, size_t len, long *nr)
 	if (i >= len || !isdigit((unsigned char)text[i]))
 		return TRIAGE_EFORMAT;
 	for (; i < len && isdigit((unsigned char)text[i]); i++) {
-		if (v > 100000)
-			return TRIAGE_EFORMAT;
 		v = v * 10 + (text[i] - '0');
+		if (v > TDUMP_SYSCALL_MAX)
+			return TRIAGE_EFORMAT;
 	}
 	/* The number is followed by the arguments, or ends the text. */
 	if (i < len && text[i] != ' ')

@@ -20,6 +20,8 @@
 #define TDUMP_SYSCALL_NONE (-1)    /* blocked, but not in a system call */
 #define TDUMP_SYSCALL_RUNNING (-2) /* on a CPU: the kernel will not say */
 #define TDUMP_SYSCALL_UNKNOWN (-3) /* not read, or unreadable */
+/* The largest system call number the parser takes. */
+#define TDUMP_SYSCALL_MAX 100000
 
 struct tdump_task {
 	char state;	      /* the letter of "State:", '?' when unknown */

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	}
 	if (tdump_parse_syscall(text, size, &nr) == 0) {
-		if (nr < TDUMP_SYSCALL_RUNNING || nr > 100000)
+		if (nr < TDUMP_SYSCALL_RUNNING || nr > TDUMP_SYSCALL_MAX)
 			__builtin_trap();
 		t.syscall = nr;
 	}

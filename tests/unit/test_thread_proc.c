@@ -123,7 +123,7 @@ static void syscall_malformed(void **state)
 {
 	static const char *const bad[] = {
 	    "", "\n", "runnin", "running!", "abc", "-", "-2 0x1 0x2",
-	    "202x 0x1", "12345678901 0x1", " 202", "+202",
+	    "202x 0x1", "12345678901 0x1", "100001 0x1", " 202", "+202",
 	};
 	size_t i;
 	long nr;
