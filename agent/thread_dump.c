@@ -109,8 +109,8 @@ static void on_dump_signal(int sig, siginfo_t *si, void *uc)
 		s = &c->slots[key & 0xffffffffu];
 		if (s->tid == thr_gettid() &&
 		    !__atomic_load_n(&s->done, __ATOMIC_RELAXED)) {
-			s->depth = tunw_backtrace_uc(uc, s->pcs,
-						     TDUMP_MAX_DEPTH);
+			s->depth =
+			    tunw_backtrace_uc(uc, s->pcs, TDUMP_MAX_DEPTH);
 			s->created_by = tdump_created_by_self();
 			__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 			if (__atomic_add_fetch(&c->answered, 1,
@@ -197,8 +197,8 @@ static int list_threads(struct tdump *d)
 		}
 		if (d->n == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
-			void *p = realloc(d->threads,
-					  ncap * sizeof(*d->threads));
+			void *p =
+			    realloc(d->threads, ncap * sizeof(*d->threads));
 
 			if (!p) {
 				closedir(dir);
@@ -292,8 +292,7 @@ static size_t still_waiting(struct tdump *d, struct capture *c)
 }
 
 /* Sleeps on the answer count until all answered or the deadline. */
-static void wait_answers(struct tdump *d, struct capture *c,
-			 int64_t deadline)
+static void wait_answers(struct tdump *d, struct capture *c, int64_t deadline)
 {
 	for (;;) {
 		uint32_t seen = __atomic_load_n(&c->answered, __ATOMIC_SEQ_CST);
@@ -350,7 +349,8 @@ static int collect(struct tdump *d, struct capture *c)
 		t->outcome = TDUMP_STACK;
 		t->depth = s->depth;
 		t->created_by = s->created_by;
-		memcpy(d->pool + at, s->pcs, (size_t)s->depth * sizeof(*s->pcs));
+		memcpy(d->pool + at, s->pcs,
+		       (size_t)s->depth * sizeof(*s->pcs));
 		t->pcs = d->pool + at;
 		at += (size_t)s->depth;
 	}
@@ -380,8 +380,10 @@ static int capture_all(struct tdump *d, int signo, bool details)
 	wait_answers(d, c, deadline);
 	if (!retract()) {
 		/* A handler never left: keep its slots, forever. */
-		tlog(TLOG_INFO, "thread dump: a handler is stuck; %zu bytes "
-				"kept", c->n * sizeof(*c->slots));
+		tlog(TLOG_INFO,
+		     "thread dump: a handler is stuck; %zu bytes "
+		     "kept",
+		     c->n * sizeof(*c->slots));
 		return collect(d, c);
 	}
 	err = collect(d, c);

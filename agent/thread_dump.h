@@ -44,12 +44,12 @@
 
 /* What became of one thread in a dump. */
 enum tdump_outcome {
-	TDUMP_STACK,	   /* answered with its stack */
-	TDUMP_NO_ANSWER,   /* signalled, silent until the deadline */
-	TDUMP_BLOCKED,	   /* blocks the dump signal: not asked */
+	TDUMP_STACK,	     /* answered with its stack */
+	TDUMP_NO_ANSWER,     /* signalled, silent until the deadline */
+	TDUMP_BLOCKED,	     /* blocks the dump signal: not asked */
 	TDUMP_STILL_PENDING, /* an earlier dump's signal still waits */
-	TDUMP_NOT_SENT,	   /* the signal could not be queued */
-	TDUMP_EXITED,	   /* a zombie: ended, not yet reaped */
+	TDUMP_NOT_SENT,	     /* the signal could not be queued */
+	TDUMP_EXITED,	     /* a zombie: ended, not yet reaped */
 };
 
 struct tdump_thread {

@@ -68,8 +68,9 @@ static bool common_params(const struct http_req *req, struct http_resp *resp,
 			  long *debug)
 {
 	if (http_query(req, "seconds")) {
-		http_error(resp, 400, "\"seconds\" parameter is not supported "
-				      "for this profile type");
+		http_error(resp, 400,
+			   "\"seconds\" parameter is not supported "
+			   "for this profile type");
 		return false;
 	}
 	return int_param(req, resp, "debug", 0, LONG_MAX, debug);
@@ -120,8 +121,8 @@ static void write_grouped(struct tdump_text *t, const struct flavour *f,
 		tdump_groups_free(&g);
 		return;
 	}
-	tdump_write_count(t, f->name, (int64_t)(d->n + d->omitted), g.recs,
-			  g.n, true, &nm.r);
+	tdump_write_count(t, f->name, (int64_t)(d->n + d->omitted), g.recs, g.n,
+			  true, &nm.r);
 	if (d->omitted)
 		tdump_printf(t, "# %zu more threads were not dumped\n",
 			     d->omitted);
@@ -193,8 +194,7 @@ static void serve_threads(const struct http_req *req, struct http_resp *resp,
 	int err;
 
 	if (!common_params(req, resp, &debug) ||
-	    !int_param(req, resp, "timeout_ms", 1, TDUMP_TIMEOUT_MAX,
-		       &timeout))
+	    !int_param(req, resp, "timeout_ms", 1, TDUMP_TIMEOUT_MAX, &timeout))
 		return;
 	err = tdump_take(&d, (int)timeout, debug >= 2);
 	if (err == TRIAGE_EBUSY) {
@@ -248,8 +248,8 @@ static void write_creates(struct tdump_text *t, const struct tdump_creates *c)
 		return;
 	}
 	for (i = 0; i < c->n; i++) {
-		int skip = tdump_create_skip(&nm.r, c->recs[i].pcs,
-					     c->recs[i].depth);
+		int skip =
+		    tdump_create_skip(&nm.r, c->recs[i].pcs, c->recs[i].depth);
 
 		recs[i].count = c->recs[i].count;
 		recs[i].pcs = c->recs[i].pcs + skip;

@@ -131,7 +131,7 @@ static const char *field(const char *text, size_t len, const char *key,
 		if (end - at > klen && !memcmp(text + at, key, klen) &&
 		    text[at + klen] == ':') {
 			at += klen + 1;
-			while (at < end && (text[at] == '\t' || text[at] == ' '))
+			while (at < end && isblank((unsigned char)text[at]))
 				at++;
 			*n = end - at;
 			return text + at;

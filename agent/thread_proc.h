@@ -17,7 +17,7 @@
 #include <sys/types.h>
 
 /* Values of tdump_task.syscall besides a system call's number. */
-#define TDUMP_SYSCALL_NONE (-1)    /* blocked, but not in a system call */
+#define TDUMP_SYSCALL_NONE (-1)    /* blocked outside a system call */
 #define TDUMP_SYSCALL_RUNNING (-2) /* on a CPU: the kernel will not say */
 #define TDUMP_SYSCALL_UNKNOWN (-3) /* not read, or unreadable */
 /* The largest system call number the parser takes. */

@@ -19,8 +19,7 @@
  * per reason, in no mapping. */
 #define SYNTHETIC_BASE 1
 
-static int names_frames(void *ctx, uint64_t pc, struct tsym_frame *out,
-			int max)
+static int names_frames(void *ctx, uint64_t pc, struct tsym_frame *out, int max)
 {
 	return sym_session_frames(ctx, pc, out, max);
 }
@@ -120,9 +119,9 @@ static struct keyed *keyed_threads(const struct tdump *d, char (*why)[192],
 					sizeof(reason)))
 			continue;
 		if (with_state)
-			snprintf(why[i], sizeof(why[i]), "%s [%s]", reason,
-				 tdump_state_text(&t->task, state,
-						  sizeof(state)));
+			snprintf(
+			    why[i], sizeof(why[i]), "%s [%s]", reason,
+			    tdump_state_text(&t->task, state, sizeof(state)));
 		else
 			snprintf(why[i], sizeof(why[i]), "%s", reason);
 	}

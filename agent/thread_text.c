@@ -91,8 +91,9 @@ static void write_hash_frames(struct tdump_text *t, const uint64_t *pcs,
 		if (n <= 0) {
 			mod = r->module(r->ctx, pc, &off);
 			if (mod)
-				tdump_printf(t, "#\t%#" PRIx64 "\t%s+%#" PRIx64
-						"\n", pc, mod, off);
+				tdump_printf(
+				    t, "#\t%#" PRIx64 "\t%s+%#" PRIx64 "\n", pc,
+				    mod, off);
 			else
 				tdump_printf(t, "#\t%#" PRIx64 "\n", pc);
 			continue;
@@ -112,9 +113,9 @@ static void write_hash_frames(struct tdump_text *t, const uint64_t *pcs,
 	}
 }
 
-void tdump_write_count(struct tdump_text *t, const char *name,
-		       int64_t total, struct tdump_record *recs, size_t n,
-		       bool leaf_exact, const struct tdump_resolver *r)
+void tdump_write_count(struct tdump_text *t, const char *name, int64_t total,
+		       struct tdump_record *recs, size_t n, bool leaf_exact,
+		       const struct tdump_resolver *r)
 {
 	size_t i;
 	int k;
@@ -270,8 +271,8 @@ void tdump_write_thread(struct tdump_text *t, const char *word,
 		const char *mod;
 
 		if (n > 0 && f[0].file[0])
-			tdump_printf(t, "created by %s\n\t%s:%" PRId64, f[0].name,
-				     f[0].file, f[0].line);
+			tdump_printf(t, "created by %s\n\t%s:%" PRId64,
+				     f[0].name, f[0].file, f[0].line);
 		else if (n > 0)
 			tdump_printf(t, "created by %s\n\t?", f[0].name);
 		else if ((mod = r->module(r->ctx, pc - 1, &off)))

@@ -29,7 +29,7 @@ struct tdump_text {
 };
 
 void tdump_printf(struct tdump_text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Names of program counters. frames() is tsym_lookup(): the frames at
@@ -38,8 +38,7 @@ void tdump_printf(struct tdump_text *t, const char *fmt, ...)
  * pc's offset in that file, or NULL.
  */
 struct tdump_resolver {
-	int (*frames)(void *ctx, uint64_t pc, struct tsym_frame *out,
-		      int max);
+	int (*frames)(void *ctx, uint64_t pc, struct tsym_frame *out, int max);
 	const char *(*module)(void *ctx, uint64_t pc, uint64_t *offset);
 	void *ctx;
 };
@@ -63,9 +62,9 @@ struct tdump_record {
  * parser of this format skips. With `leaf_exact`, pcs[0] of each stack
  * is an interrupted instruction (a signal's), else a return address.
  */
-void tdump_write_count(struct tdump_text *t, const char *name,
-		       int64_t total, struct tdump_record *recs, size_t n,
-		       bool leaf_exact, const struct tdump_resolver *r);
+void tdump_write_count(struct tdump_text *t, const char *name, int64_t total,
+		       struct tdump_record *recs, size_t n, bool leaf_exact,
+		       const struct tdump_resolver *r);
 
 /*
  * The state of a thread as a dump shows it: "sleeping, syscall futex,

@@ -81,8 +81,8 @@ static enum MHD_Result get_stats(struct MHD_Connection *c)
 	char body[96];
 
 	emr_cache_stats(&records, &bytes);
-	snprintf(body, sizeof(body), "{\"records\":%zu,\"bytes\":%zu}",
-		 records, bytes);
+	snprintf(body, sizeof(body), "{\"records\":%zu,\"bytes\":%zu}", records,
+		 bytes);
 	return reply(c, 200, "application/json", body);
 }
 

@@ -114,8 +114,7 @@ __attribute__((noinline)) static int make_parked_threads(long n, bool masked,
 
 	for (i = 0; i < n; i++)
 		if (pthread_create(&t, NULL, thread_main,
-				   i % 3 == 2 ? "parked-read"
-					      : "parked-cond"))
+				   i % 3 == 2 ? "parked-read" : "parked-cond"))
 			return -1;
 	if (masked && pthread_create(&t, NULL, thread_main, "parked-masked"))
 		return -1;

@@ -21,18 +21,17 @@
 
 #define LEN(s) (sizeof(s) - 1)
 
-static const char status_text[] =
-    "Name:\tparked-cond\n"
-    "Umask:\t0022\n"
-    "State:\tS (sleeping)\n"
-    "Tgid:\t4242\n"
-    "Pid:\t4250\n"
-    "SigQ:\t1/95413\n"
-    "SigPnd:\t0000000000000000\n"
-    "ShdPnd:\t0000000000000000\n"
-    "SigBlk:\t0000000000000004\n"
-    "SigIgn:\t0000000000001000\n"
-    "SigCgt:\t0000000100000000\n";
+static const char status_text[] = "Name:\tparked-cond\n"
+				  "Umask:\t0022\n"
+				  "State:\tS (sleeping)\n"
+				  "Tgid:\t4242\n"
+				  "Pid:\t4250\n"
+				  "SigQ:\t1/95413\n"
+				  "SigPnd:\t0000000000000000\n"
+				  "ShdPnd:\t0000000000000000\n"
+				  "SigBlk:\t0000000000000004\n"
+				  "SigIgn:\t0000000000001000\n"
+				  "SigCgt:\t0000000100000000\n";
 
 static void status_of_a_sleeping_thread(void **state)
 {
@@ -74,14 +73,14 @@ static void status_malformed(void **state)
 {
 	static const char *const bad[] = {
 	    "",
-	    "Name:\tx\n",		       /* no State */
-	    "State:\t\n",		       /* empty */
-	    "State:\t5 (five)\n",	       /* not a letter */
-	    "State:\tSS (sleeping)\n",       /* two letters */
-	    "State:\tS\nSigBlk:\txyz\n",     /* not hex */
-	    "State:\tS\nSigPnd:\t\n",	       /* empty mask */
+	    "Name:\tx\n",			       /* no State */
+	    "State:\t\n",			       /* empty */
+	    "State:\t5 (five)\n",		       /* not a letter */
+	    "State:\tSS (sleeping)\n",		       /* two letters */
+	    "State:\tS\nSigBlk:\txyz\n",	       /* not hex */
+	    "State:\tS\nSigPnd:\t\n",		       /* empty mask */
 	    "State:\tS\nSigBlk:\t00000000000000000\n", /* 17 digits */
-	    "Statement:\tS\n",	       /* another key */
+	    "Statement:\tS\n",			       /* another key */
 	};
 	struct tdump_task t;
 	size_t i;
@@ -122,8 +121,9 @@ static void syscall_forms(void **state)
 static void syscall_malformed(void **state)
 {
 	static const char *const bad[] = {
-	    "", "\n", "runnin", "running!", "abc", "-", "-2 0x1 0x2",
-	    "202x 0x1", "12345678901 0x1", "100001 0x1", " 202", "+202",
+	    "",	    "\n",	  "runnin",   "running!",	 "abc",
+	    "-",    "-2 0x1 0x2", "202x 0x1", "12345678901 0x1", "100001 0x1",
+	    " 202", "+202",
 	};
 	size_t i;
 	long nr;
@@ -144,9 +144,8 @@ static void wchan_forms(void **state)
 	assert_string_equal(buf, "");
 	assert_int_equal(tdump_parse_wchan("", 0, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
-	assert_int_equal(tdump_parse_wchan("do_epoll_wait\n", 14, buf,
-					   sizeof(buf)),
-			 0);
+	assert_int_equal(
+	    tdump_parse_wchan("do_epoll_wait\n", 14, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "do_epoll_wait");
 	/* Cut to the buffer, never past it. */
 	assert_int_equal(tdump_parse_wchan("poll_schedule_timeout.constprop.0",

@@ -18,17 +18,16 @@
 #include "thread_text.h"
 
 /* The fake program: three functions, one with an inlined callee. */
-static int fake_frames(void *ctx, uint64_t pc, struct tsym_frame *out,
-		       int max)
+static int fake_frames(void *ctx, uint64_t pc, struct tsym_frame *out, int max)
 {
-	static const struct tsym_frame leaf = {"wait_here", "wait_here",
-					       "/src/w.c", 10, 8, 0x1000};
+	static const struct tsym_frame leaf = {
+	    "wait_here", "wait_here", "/src/w.c", 10, 8, 0x1000};
 	static const struct tsym_frame inner = {"inner", "inner", "/src/m.c",
-						5, 4, 0x2000};
+						5,	 4,	  0x2000};
 	static const struct tsym_frame outer = {"outer", "outer", "/src/m.c",
-						20, 18, 0x2000};
-	static const struct tsym_frame bare = {"no_lines", "no_lines", "", 0,
-					       0, 0x3000};
+						20,	 18,	  0x2000};
+	static const struct tsym_frame bare = {"no_lines", "no_lines", "",
+					       0,	   0,	       0x3000};
 
 	if (pc >= 0x1000 && pc < 0x1100) {
 		out[0] = leaf;
@@ -54,8 +53,7 @@ static const char *fake_module(void *ctx, uint64_t pc, uint64_t *offset)
 	return "/lib/libx.so";
 }
 
-static const struct tdump_resolver resolver = {fake_frames, fake_module,
-					       NULL};
+static const struct tdump_resolver resolver = {fake_frames, fake_module, NULL};
 
 static void count_profile(void **state)
 {
@@ -96,15 +94,14 @@ static void count_ties_and_returns(void **state)
 	struct tdump_text t = {0};
 
 	tdump_write_count(&t, "threadcreate", 6, recs, 2, false, &resolver);
-	assert_string_equal(t.buf,
-			    "threadcreate profile: total 6\n"
-			    "3 @ 0x1011\n"
-			    "#\t0x1010\twait_here+0x10\t/src/w.c:10\n"
-			    "\n"
-			    "3 @ 0x2011\n"
-			    "#\t0x2010\tinner+0x10\t/src/m.c:5\n"
-			    "#\t0x2010\touter+0x10\t/src/m.c:20\n"
-			    "\n");
+	assert_string_equal(t.buf, "threadcreate profile: total 6\n"
+				   "3 @ 0x1011\n"
+				   "#\t0x1010\twait_here+0x10\t/src/w.c:10\n"
+				   "\n"
+				   "3 @ 0x2011\n"
+				   "#\t0x2010\tinner+0x10\t/src/m.c:5\n"
+				   "#\t0x2010\touter+0x10\t/src/m.c:20\n"
+				   "\n");
 	free(t.buf);
 }
 
@@ -171,7 +168,8 @@ static void deep_stacks_are_elided(void **state)
 	struct tdump_thread th = {.tid = 1,
 				  .task = {.state = 'R', .name = "spin"},
 				  .outcome = TDUMP_STACK,
-				  .depth = TDUMP_MAX_DEPTH, .pcs = pcs};
+				  .depth = TDUMP_MAX_DEPTH,
+				  .pcs = pcs};
 	struct tdump_text t = {0};
 	int i;
 
