@@ -13,6 +13,8 @@
 #include "options.h"
 #include "pprof_endpoints.h"
 #include "symbols.h"
+#include "thread_dump.h"
+#include "thread_endpoints.h"
 #include "threads.h"
 #include "triage.h"
 #include "unwind.h"
@@ -37,6 +39,7 @@ static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 typedef const struct http_route *(*route_table_fn)(size_t *n);
 static const route_table_fn route_tables[] = {
 	pprof_routes,
+	tdump_routes,
 };
 #define MAX_ROUTES 64
 static struct http_route routes[MAX_ROUTES];
@@ -114,6 +117,7 @@ static int start_locked(void)
 		return err;
 	pprof_configure(agent.opts.cpu_hz,
 			(enum cpu_timer_mode)agent.opts.cpu_timer);
+	tdump_configure(agent.opts.dump_signal);
 	cfg.socket_dir = agent.opts.socket_dir;
 	cfg.listen = agent.opts.listen;
 	cfg.token = agent.opts.token;

@@ -13,6 +13,7 @@
 #include "options.h"
 #include "profile.h"
 #include "symbols.h"
+#include "thread_endpoints.h"
 #include "triage.h"
 
 #include <errno.h>
@@ -29,21 +30,34 @@ static int default_hz = TRIAGE_CPU_HZ_DEFAULT;
 static enum cpu_timer_mode default_mode = CPU_TIMER_AUTO;
 static int cancelled;
 
-/* What the index lists: Go's rows that triage serves so far. */
+/* What the index lists, sorted by name as Go's: the rows triage serves
+ * so far, with a count where Go shows one. */
 static const struct {
 	const char *name;
 	const char *href;
 	const char *what;
+	long (*count)(void); /* NULL: no count */
 } index_rows[] = {
 	{"cmdline", "cmdline",
 	 "The command line that started this process, arguments separated "
-	 "by NUL bytes."},
+	 "by NUL bytes.", NULL},
+	{"goroutine", "goroutine?debug=1",
+	 "The threads profile under Go's name, for tools that ask for it.",
+	 tdump_index_threads},
 	{"profile", "profile",
 	 "CPU profile: where the threads spend CPU time. Add ?seconds=N "
 	 "(default 30) and optionally &hz=N. Read it with go tool pprof or "
-	 "triage pprof."},
+	 "triage pprof.", NULL},
 	{"symbol", "symbol",
-	 "Function names of addresses, for pprof's remote symbolization."},
+	 "Function names of addresses, for pprof's remote symbolization.",
+	 NULL},
+	{"threadcreate", "threadcreate?debug=1",
+	 "Stack traces that led to the creation of new threads.",
+	 tdump_index_creates},
+	{"threads", "threads?debug=1",
+	 "Stack traces of all current threads, with their state from /proc. "
+	 "debug=2 lists every thread.",
+	 tdump_index_threads},
 };
 
 void pprof_configure(int hz, enum cpu_timer_mode mode)
@@ -99,12 +113,17 @@ static void h_index(const struct http_req *req, struct http_resp *resp)
 	       "<body>\n/debug/pprof/<br>\n<br>\n"
 	       "Types of profiles available:\n<table>\n"
 	       "<thead><td>Count</td><td>Profile</td></thead>\n");
-	for (i = 0; i < sizeof(index_rows) / sizeof(index_rows[0]); i++)
+	for (i = 0; i < sizeof(index_rows) / sizeof(index_rows[0]); i++) {
+		append(&b, &len, &cap, "<tr><td>");
+		if (index_rows[i].count)
+			append(&b, &len, &cap, "%ld", index_rows[i].count());
 		append(&b, &len, &cap,
-		       "<tr><td></td><td><a href='%s'>%s</a></td></tr>\n",
+		       "</td><td><a href='%s'>%s</a></td></tr>\n",
 		       index_rows[i].href, index_rows[i].name);
-	append(&b, &len, &cap, "</table>\n<br>\n<p>\nProfile Descriptions:\n"
-			       "<ul>\n");
+	}
+	append(&b, &len, &cap,
+	       "</table>\n<a href='goroutine?debug=2'>full goroutine stack "
+	       "dump</a>\n<br>\n<p>\nProfile Descriptions:\n<ul>\n");
 	for (i = 0; i < sizeof(index_rows) / sizeof(index_rows[0]); i++)
 		append(&b, &len, &cap,
 		       "<li><div class=profile-name>%s: </div> %s</li>\n",

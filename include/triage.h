@@ -78,6 +78,11 @@ struct triage_options {
 	 * blocked; 1 records every event; 0 (default) off, as Go's
 	 * SetBlockProfileRate (TRIAGE_BLOCK_RATE). */
 	long block_rate;
+	/* The real-time signal that asks each thread for its stack in a
+	 * thread dump: 0 (default) for SIGRTMIN+3, else a number from
+	 * SIGRTMIN to SIGRTMAX, for a program that uses SIGRTMIN+3 itself
+	 * (TRIAGE_DUMP_SIGNAL). */
+	int dump_signal;
 };
 
 /* Fills `opts` with the defaults. */
