@@ -35,9 +35,15 @@ static const struct {
 	const char *href;
 	const char *what;
 } index_rows[] = {
+	{"block", "block?debug=1",
+	 "Stacks that waited on condition variables and semaphores, with "
+	 "how long. Off unless TRIAGE_BLOCK_RATE is set."},
 	{"cmdline", "cmdline",
 	 "The command line that started this process, arguments separated "
 	 "by NUL bytes."},
+	{"mutex", "mutex?debug=1",
+	 "Stacks that waited for pthread mutexes and rwlocks held by other "
+	 "threads, with how long. Off unless TRIAGE_MUTEX_FRACTION is set."},
 	{"profile", "profile",
 	 "CPU profile: where the threads spend CPU time. Add ?seconds=N "
 	 "(default 30) and optionally &hz=N. Read it with go tool pprof or "
