@@ -8,6 +8,7 @@
  */
 #include "contention.h"
 
+#include "contention_hooks.h"
 #include "contention_internal.h"
 #include "log.h"
 #include "triage.h"
@@ -18,6 +19,20 @@
 struct cont_state cont;
 
 int cont_waits_cancelled;
+
+/*
+ * Before the agent starts, the hooks' real functions are looked up, so
+ * that the hooks meet dlsym only if another library's constructor locks
+ * sooner. Calling into each hook file also makes a static link keep it:
+ * a linker takes an archive member only for a symbol still undefined,
+ * and a sanitizer's runtime, linked first, defines pthread_mutex_lock
+ * (weakly) already.
+ */
+__attribute__((constructor(101))) static void resolve_hooks(void)
+{
+	cont_lock_hooks_resolve();
+	cont_wait_hooks_resolve();
+}
 
 const char *cont_kind_name(enum cont_kind k)
 {

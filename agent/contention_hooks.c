@@ -84,12 +84,11 @@ void *cont_resolve(enum real_id id)
 	return p;
 }
 
-/* Before the agent starts, so that its hooks never meet dlsym. */
-__attribute__((constructor(101))) static void resolve_all(void)
+void cont_resolve_all(enum real_id first, enum real_id last)
 {
 	int id;
 
-	for (id = 0; id < N_REAL; id++)
+	for (id = first; id <= (int)last; id++)
 		if (!__atomic_load_n(&cont_real[id], __ATOMIC_RELAXED))
 			cont_resolve((enum real_id)id);
 }

@@ -48,6 +48,13 @@ extern void *cont_real[N_REAL];
 /* Looks up a real function; NULL when libc lacks it. */
 void *cont_resolve(enum real_id id);
 
+/* Looks up those from `first` to `last` not yet known. */
+void cont_resolve_all(enum real_id first, enum real_id last);
+
+/* Each hook file's lookups (see contention.c for why they are calls). */
+void cont_lock_hooks_resolve(void);
+void cont_wait_hooks_resolve(void);
+
 static inline void *cont_real_fn(enum real_id id)
 {
 	void *p = __atomic_load_n(&cont_real[id], __ATOMIC_RELAXED);

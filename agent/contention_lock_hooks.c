@@ -16,6 +16,11 @@
 #include <pthread.h>
 #include <time.h>
 
+void cont_lock_hooks_resolve(void)
+{
+	cont_resolve_all(MUTEX_LOCK, RW_CLOCKWRLOCK);
+}
+
 static int try_mutex(pthread_mutex_t *m)
 {
 	int (*fn)(pthread_mutex_t *) =

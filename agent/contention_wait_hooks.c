@@ -16,6 +16,11 @@
 #include <semaphore.h>
 #include <time.h>
 
+void cont_wait_hooks_resolve(void)
+{
+	cont_resolve_all(COND_WAIT, SEM_CLOCKWAIT);
+}
+
 TRIAGE_API int pthread_cond_wait(pthread_cond_t *cv, pthread_mutex_t *m)
 {
 	int (*fn)(pthread_cond_t *, pthread_mutex_t *) =

@@ -29,7 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else /* GCC would otherwise make specialised copies, renamed */
 #define NOINLINE __attribute__((noinline, noclone))
+#endif
 /* Keeps the call a call: a tail call would drop the waiting frame. */
 #define KEEP_FRAME() __asm__ volatile("" ::: "memory")
 

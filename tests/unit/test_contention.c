@@ -28,7 +28,11 @@
 #include "threads.h"
 #include "triage.h"
 
+#ifdef __clang__
+#define NOINLINE __attribute__((noinline))
+#else /* GCC would otherwise make specialised copies, renamed */
 #define NOINLINE __attribute__((noinline, noclone))
+#endif
 
 static int64_t now_ns(void)
 {
