@@ -3,7 +3,8 @@
 # TRIAGE_MUTEX_FRACTION and TRIAGE_BLOCK_RATE the profiles are valid and
 # empty however much the program waits. Bad parameters get 400 with
 # Go's error headers and a reason. Preloaded programs that lock and wait
-# a lot, or hardly at all, run unchanged with the profiles off and on.
+# a lot, or hardly at all, or from a library's constructor before the
+# agent's, run unchanged with the profiles off and on.
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$(dirname "$0")/contention_helpers.bash"
 
@@ -61,5 +62,13 @@ for on in 0 1; do
 		fail "contention_cxx (profiles $on): $(cat "$WORK/cxx.out")"
 	grep -q ' ok$' "$WORK/cxx.out" || fail "contention_cxx: $(cat "$WORK/cxx.out")"
 done
+	# A library that locks in its constructor, before or after ours.
+	early=$PROGS/libcontention_early.so
+	for pre in "$early $LIBTRIAGE" "$LIBTRIAGE $early"; do
+		out=$(timeout 60 env LD_PRELOAD="$pre" /bin/true 2>&1) ||
+			fail "/bin/true with $pre: $out"
+		echo "$out" | grep -qx 'early: ok' ||
+			fail "early locking under the agent: $out"
+	done
 unset TRIAGE_MUTEX_FRACTION TRIAGE_BLOCK_RATE
 pass "/bin/true, a pipeline and a std::mutex work queue run unchanged, profiles off and on"

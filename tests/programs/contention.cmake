@@ -13,3 +13,11 @@ endforeach()
 target_compile_options(contention_fight PRIVATE ${TRIAGE_WARNINGS})
 target_compile_options(contention_cxx PRIVATE -Wall -Wextra -Wshadow -Werror)
 set_target_properties(contention_cxx PROPERTIES CXX_STANDARD 17)
+
+# A preloaded library that locks in its constructor.
+add_library(contention_early SHARED
+  ${CMAKE_CURRENT_SOURCE_DIR}/programs/contention_early.c)
+set_target_properties(contention_early PROPERTIES
+  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+target_compile_options(contention_early PRIVATE ${TRIAGE_WARNINGS})
+target_link_libraries(contention_early PRIVATE Threads::Threads)
