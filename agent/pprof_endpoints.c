@@ -38,12 +38,19 @@ static const struct {
 	const char *what;
 	long (*count)(void); /* NULL: no count */
 } index_rows[] = {
+	{"block", "block?debug=1",
+	 "Stacks that waited on condition variables and semaphores, with "
+	 "how long. Off unless TRIAGE_BLOCK_RATE is set.", NULL},
 	{"cmdline", "cmdline",
 	 "The command line that started this process, arguments separated "
 	 "by NUL bytes.", NULL},
 	{"goroutine", "goroutine?debug=1",
 	 "The threads profile under Go's name, for tools that ask for it.",
 	 tdump_index_threads},
+	{"mutex", "mutex?debug=1",
+	 "Stacks that waited for pthread mutexes and rwlocks held by other "
+	 "threads, with how long. Off unless TRIAGE_MUTEX_FRACTION is set.",
+	 NULL},
 	{"profile", "profile",
 	 "CPU profile: where the threads spend CPU time. Add ?seconds=N "
 	 "(default 30) and optionally &hz=N. Read it with go tool pprof or "
