@@ -10,6 +10,7 @@
 #include "cpu_profiler.h"
 #include "http_server.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "pprof_endpoints.h"
 #include "symbols.h"
@@ -37,6 +38,7 @@ static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 typedef const struct http_route *(*route_table_fn)(size_t *n);
 static const route_table_fn route_tables[] = {
 	pprof_routes,
+	metrics_routes,
 };
 #define MAX_ROUTES 64
 static struct http_route routes[MAX_ROUTES];

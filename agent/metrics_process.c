@@ -1,0 +1,217 @@
+/*
+ * metrics_process.c - the standard process_* metrics, read from /proc at
+ * each scrape, with the names and units Prometheus's clients use, so
+ * the usual dashboards and the shipped alerts work unchanged.
+ *
+ * CPU time, threads, start time and memory come from /proc/self/stat
+ * (one read, one consistent line); open descriptors from listing
+ * /proc/self/fd (without the descriptor of the listing itself); the
+ * limits from getrlimit, which is what /proc/self/limits shows. The
+ * thread count is process_threads: Go's go_threads names Go's runtime.
+ */
+#include "metrics.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Reads a small /proc file whole; the length, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/* Reads field after field of space-separated numbers. */
+static bool next_number(const char **p, const char *end, double *v)
+{
+	const char *s = *p;
+	double x = 0;
+	bool any = false;
+
+	while (s < end && *s == ' ')
+		s++;
+	if (s < end && *s == '-') /* some fields are signed; we skip them */
+		s++;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		x = x * 10 + (*s - '0');
+		any = true;
+	}
+	if (!any || (s < end && *s != ' ' && *s != '\n'))
+		return false;
+	*p = s;
+	*v = x;
+	return true;
+}
+
+/*
+ * /proc/<pid>/stat: "pid (comm) state f4 f5 ...". comm may hold spaces
+ * and parentheses, so fields are counted from the last ')'. Fields
+ * (1-based, proc(5)): 14 utime, 15 stime, 20 num_threads, 22
+ * starttime, 23 vsize, 24 rss.
+ */
+int metrics_parse_proc_stat(const char *text, size_t len,
+			    struct metrics_proc_stat *out)
+{
+	const char *end = text + len, *p = NULL, *s;
+	double f[25];
+	int field;
+
+	for (s = text; s < end; s++)
+		if (*s == ')')
+			p = s;
+	if (!p || p + 4 > end || p[1] != ' ' || p[2] < 'A' || p[2] > 'z' ||
+	    p[3] != ' ')
+		return TRIAGE_EFORMAT;
+	p += 3; /* at the space before field 4 */
+	for (field = 4; field <= 24; field++)
+		if (!next_number(&p, end, &f[field]))
+			return TRIAGE_EFORMAT;
+	out->utime_ticks = f[14];
+	out->stime_ticks = f[15];
+	out->num_threads = f[20];
+	out->starttime_ticks = f[22];
+	out->vsize = f[23];
+	out->rss_pages = f[24];
+	return 0;
+}
+
+int metrics_parse_btime(const char *text, size_t len, double *btime)
+{
+	const char *end = text + len, *line = text;
+
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl ? nl : end, *p = line + 5;
+		double v;
+
+		if (eol - line > 6 && !memcmp(line, "btime ", 6) &&
+		    next_number(&p, eol, &v) && p == eol) {
+			*btime = v;
+			return 0;
+		}
+		line = eol + 1;
+	}
+	return TRIAGE_EFORMAT;
+}
+
+static double btime = -1;
+static pthread_once_t btime_once = PTHREAD_ONCE_INIT;
+
+static void read_btime(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/stat", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!metrics_parse_btime(line, strlen(line), &btime))
+			break;
+	if (f)
+		fclose(f);
+}
+
+/* The boot time, read once (it does not change); -1 when unknown. */
+static double boot_time(void)
+{
+	pthread_once(&btime_once, read_btime);
+	return btime;
+}
+
+static int fd_number(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *end || end == s ? -1 : (int)v;
+}
+
+static double open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	double n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && fd_number(e->d_name) != dirfd(d))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A limit as Go's procfs reports it: "unlimited" is 2^64-1. */
+static double limit(int resource)
+{
+	struct rlimit rl;
+
+	if (getrlimit(resource, &rl))
+		return -1;
+	return rl.rlim_cur == RLIM_INFINITY ? 18446744073709551615.0
+					    : (double)rl.rlim_cur;
+}
+
+static void gauge(struct metrics_buf *b, bool om, const char *name,
+		  const char *help, double v)
+{
+	if (v < 0)
+		return;
+	metrics_write_header(b, om, name, help, "gauge");
+	metrics_write_sample(b, om, name, NULL, NULL, NULL, 0, NULL, NULL, v);
+}
+
+void metrics_write_process(struct metrics_buf *b, bool om)
+{
+	static const char cpu[] = "process_cpu_seconds_total";
+	struct metrics_proc_stat st;
+	double hz = (double)sysconf(_SC_CLK_TCK);
+	double page = (double)sysconf(_SC_PAGESIZE);
+	char text[4096];
+	ssize_t n = read_small("/proc/self/stat", text, sizeof(text));
+	bool have = n > 0 && !metrics_parse_proc_stat(text, (size_t)n, &st);
+
+	if (have) {
+		metrics_write_header(b, om, cpu,
+				     "CPU time (user and system) the process "
+				     "has used, in seconds.",
+				     "counter");
+		metrics_write_sample(b, om, cpu, NULL, NULL, NULL, 0, NULL,
+				     NULL, (st.utime_ticks + st.stime_ticks) / hz);
+	}
+	gauge(b, om, "process_open_fds", "File descriptors the process has "
+	      "open.", open_fds());
+	gauge(b, om, "process_max_fds", "The most file descriptors the "
+	      "process may open (soft RLIMIT_NOFILE).", limit(RLIMIT_NOFILE));
+	if (have) {
+		gauge(b, om, "process_virtual_memory_bytes", "Size of the "
+		      "process's address space, in bytes.", st.vsize);
+		gauge(b, om, "process_resident_memory_bytes", "Memory of the "
+		      "process resident in RAM, in bytes.",
+		      st.rss_pages * page);
+	}
+	gauge(b, om, "process_virtual_memory_max_bytes", "The largest "
+	      "address space the process may have (soft RLIMIT_AS), in "
+	      "bytes.", limit(RLIMIT_AS));
+	if (have) {
+		double boot = boot_time();
+
+		gauge(b, om, "process_start_time_seconds", "When the process "
+		      "started, in seconds since the Unix epoch.",
+		      boot < 0 ? -1 : boot + st.starttime_ticks / hz);
+		gauge(b, om, "process_threads", "Threads in the process.",
+		      st.num_threads);
+	}
+}
