@@ -151,7 +151,7 @@ static inline void metrics_cell_add(uint32_t off, double v)
 	metrics_cell_add_slow(off, v);
 }
 
-/* --- metrics_expose.c --- */
+/* --- metrics_text.c --- */
 
 /* A growing text buffer; `oom` once an append failed. */
 struct metrics_buf {
@@ -189,7 +189,7 @@ void metrics_write_sample(struct metrics_buf *b, bool om, const char *name,
 enum triage_metric_format metrics_negotiate(const char *accept,
 					    const char **content_type);
 
-/* --- metrics_process.c --- */
+/* --- metrics_procfs.c --- */
 
 struct metrics_proc_stat {
 	double utime_ticks, stime_ticks;
@@ -205,6 +205,8 @@ int metrics_parse_proc_stat(const char *text, size_t len,
 
 /* Finds "btime N" in /proc/stat text; TRIAGE_EFORMAT when absent. */
 int metrics_parse_btime(const char *text, size_t len, double *btime);
+
+/* --- metrics_process.c --- */
 
 /* Writes the process_* families. */
 void metrics_write_process(struct metrics_buf *b, bool om);
