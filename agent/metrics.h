@@ -41,7 +41,7 @@ struct metrics_family;
  * public handles (struct triage_metric_counter, ...) are series.
  */
 struct metrics_series {
-	uint32_t off;   /* first cell; unused by gauges */
+	uint32_t off;	/* first cell; unused by gauges */
 	uint64_t gauge; /* a gauge's value, the bits of a double */
 	struct metrics_family *fam;
 	char **values; /* label values, fam->nlabels of them */
@@ -65,7 +65,7 @@ struct metrics_family {
 	char **labels;
 	size_t nbounds; /* finite histogram bounds */
 	double *bounds;
-	uint32_t ncells; /* per series */
+	uint32_t ncells;	     /* per series */
 	struct metrics_series *root; /* what _new returned */
 	struct metrics_table *table; /* children, when nlabels > 0 */
 	struct metrics_series *first, *last;
@@ -92,9 +92,9 @@ struct metrics_family *metrics_families(void);
 
 /* Registers a family; `internal` lets the agent use names it reserves
  * (triage_*, process_*). Sets the thread's error text on failure. */
-int metrics_register(enum metrics_kind kind, const char *name,
-		     const char *help, const char *const *labels,
-		     const double *bounds, size_t nbounds, bool internal,
+int metrics_register(enum metrics_kind kind, const char *name, const char *help,
+		     const char *const *labels, const double *bounds,
+		     size_t nbounds, bool internal,
 		     struct metrics_series **out);
 
 /* The child for `values`; with `limit`, NULL (and no error) instead of
@@ -104,7 +104,7 @@ struct metrics_series *metrics_child(struct metrics_series *family,
 
 /* Sets the calling thread's error text (triage_metric_error). */
 void metrics_set_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 /* Name and UTF-8 rules (exposed for the tests). */
 bool metrics_valid_metric_name(const char *s, size_t *bad);

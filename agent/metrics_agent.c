@@ -53,7 +53,7 @@ void metrics_write_agent(struct metrics_buf *b, bool om)
 {
 	static const char taken[] = "triage_cpu_profile_samples_total";
 	static const char dropped[] =
-		"triage_cpu_profile_samples_dropped_total";
+	    "triage_cpu_profile_samples_dropped_total";
 	struct cpu_profile_stats st;
 
 	cpu_profile_stats(&st);
@@ -73,14 +73,14 @@ void metrics_write_agent(struct metrics_buf *b, bool om)
 static const struct {
 	const char *name, *help;
 } agent_counters[] = {
-	[METRICS_LOG_LINES] = {"triage_log_lines_total",
-			       "Log lines the agent's logger has written."},
-	[METRICS_LOG_LINES_DROPPED] = {"triage_log_lines_dropped_total",
-				       "Log lines the logger dropped."},
-	[METRICS_SPANS_EXPORTED] = {"triage_spans_exported_total",
-				    "Spans the agent has exported."},
-	[METRICS_SPANS_DROPPED] = {"triage_spans_dropped_total",
-				   "Spans the exporter dropped."},
+    [METRICS_LOG_LINES] = {"triage_log_lines_total",
+			   "Log lines the agent's logger has written."},
+    [METRICS_LOG_LINES_DROPPED] = {"triage_log_lines_dropped_total",
+				   "Log lines the logger dropped."},
+    [METRICS_SPANS_EXPORTED] = {"triage_spans_exported_total",
+				"Spans the agent has exported."},
+    [METRICS_SPANS_DROPPED] = {"triage_spans_dropped_total",
+			       "Spans the exporter dropped."},
 };
 
 struct triage_metric_counter *

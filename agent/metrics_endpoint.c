@@ -15,7 +15,7 @@
 static void h_metrics(const struct http_req *req, struct http_resp *resp)
 {
 	const char *accept = MHD_lookup_connection_value(
-		req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	    req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	const char *type;
 	enum triage_metric_format fmt = metrics_negotiate(accept, &type);
 	char *text;
@@ -32,7 +32,7 @@ static void h_metrics(const struct http_req *req, struct http_resp *resp)
 }
 
 static const struct http_route routes[] = {
-	{"/metrics", false, h_metrics},
+    {"/metrics", false, h_metrics},
 };
 
 const struct http_route *metrics_routes(size_t *n)

@@ -53,7 +53,7 @@ static void write_family(struct metrics_buf *b, bool om,
 
 		if (f->kind == METRICS_GAUGE) {
 			uint64_t bits =
-				__atomic_load_n(&s->gauge, __ATOMIC_RELAXED);
+			    __atomic_load_n(&s->gauge, __ATOMIC_RELAXED);
 
 			memcpy(&v, &bits, sizeof(v));
 			metrics_write_sample(b, om, f->name, NULL, f->labels,

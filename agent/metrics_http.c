@@ -34,8 +34,7 @@ static void init(void)
 	if (metrics_register(METRICS_COUNTER, "http_requests_total",
 			     "HTTP requests answered, by path and status.",
 			     labels, NULL, 0, false, &requests) ||
-	    metrics_register(METRICS_HISTOGRAM,
-			     "http_request_duration_seconds",
+	    metrics_register(METRICS_HISTOGRAM, "http_request_duration_seconds",
 			     "Time from a request's arrival to its answer, "
 			     "in seconds, by path and status.",
 			     labels, NULL, 0, false, &durations)) {
@@ -88,8 +87,8 @@ TRIAGE_API void triage_metric_http_done(uint64_t start, const char *path,
 		triage_metric_counter_inc((struct triage_metric_counter *)c);
 	if (d)
 		triage_metric_histogram_observe(
-			(struct triage_metric_histogram *)d,
-			end > start ? (double)(end - start) / 1e9 : 0);
+		    (struct triage_metric_histogram *)d,
+		    end > start ? (double)(end - start) / 1e9 : 0);
 }
 
 /* What the wrapper keeps per request; `user` is the handler's own
@@ -102,8 +101,8 @@ struct mhd_request {
 
 static char *path_of(const struct triage_metric_mhd *mw, const char *url)
 {
-	const char *p = mw->path_label ? mw->path_label(url, mw->handler_cls)
-				       : url;
+	const char *p =
+	    mw->path_label ? mw->path_label(url, mw->handler_cls) : url;
 
 	return strdup(p ? p : "");
 }

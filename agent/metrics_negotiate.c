@@ -103,7 +103,8 @@ static int format_of(const struct range *r, const char **ct)
 		}
 		return -1;
 	}
-	if ((!strcasecmp(r->type, "text/plain") && (!v || !strcmp(v, "0.0.4"))) ||
+	if ((!strcasecmp(r->type, "text/plain") &&
+	     (!v || !strcmp(v, "0.0.4"))) ||
 	    !strcmp(r->type, "*/*") || !strcasecmp(r->type, "text/*")) {
 		*ct = CT_TEXT;
 		return TRIAGE_METRIC_TEXT;

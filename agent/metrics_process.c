@@ -91,54 +91,60 @@ static double limit(int resource)
 					    : (double)rl.rlim_cur;
 }
 
-static void gauge(struct metrics_buf *b, bool om, const char *name,
-		  const char *help, double v)
-{
-	if (v < 0)
-		return;
-	metrics_write_header(b, om, name, help, "gauge");
-	metrics_write_sample(b, om, name, NULL, NULL, NULL, 0, NULL, NULL, v);
-}
+enum { CPU, FDS, MAX_FDS, VSIZE, RSS, VMAX, START, THREADS, NPROC };
 
+static const struct {
+	const char *name, *type, *help;
+} proc_metrics[NPROC] = {
+	[CPU] = {"process_cpu_seconds_total", "counter",
+		 "CPU time (user and system) the process has used, in "
+		 "seconds."},
+	[FDS] = {"process_open_fds", "gauge",
+		 "File descriptors the process has open."},
+	[MAX_FDS] = {"process_max_fds", "gauge",
+		     "The most file descriptors the process may open (soft "
+		     "RLIMIT_NOFILE)."},
+	[VSIZE] = {"process_virtual_memory_bytes", "gauge",
+		   "Size of the process's address space, in bytes."},
+	[RSS] = {"process_resident_memory_bytes", "gauge",
+		 "Memory of the process resident in RAM, in bytes."},
+	[VMAX] = {"process_virtual_memory_max_bytes", "gauge",
+		  "The largest address space the process may have (soft "
+		  "RLIMIT_AS), in bytes."},
+	[START] = {"process_start_time_seconds", "gauge",
+		   "When the process started, in seconds since the Unix "
+		   "epoch."},
+	[THREADS] = {"process_threads", "gauge", "Threads in the process."},
+};
+
+/* A metric whose source could not be read is left out, not shown as
+ * a made-up zero. */
 void metrics_write_process(struct metrics_buf *b, bool om)
 {
-	static const char cpu[] = "process_cpu_seconds_total";
-	struct metrics_proc_stat st;
 	double hz = (double)sysconf(_SC_CLK_TCK);
 	double page = (double)sysconf(_SC_PAGESIZE);
+	double v[NPROC], boot = boot_time();
+	struct metrics_proc_stat st;
 	char text[4096];
 	ssize_t n = read_small("/proc/self/stat", text, sizeof(text));
 	bool have = n > 0 && !metrics_parse_proc_stat(text, (size_t)n, &st);
+	int i;
 
-	if (have) {
-		metrics_write_header(b, om, cpu,
-				     "CPU time (user and system) the process "
-				     "has used, in seconds.",
-				     "counter");
-		metrics_write_sample(b, om, cpu, NULL, NULL, NULL, 0, NULL,
-				     NULL, (st.utime_ticks + st.stime_ticks) / hz);
-	}
-	gauge(b, om, "process_open_fds", "File descriptors the process has "
-	      "open.", open_fds());
-	gauge(b, om, "process_max_fds", "The most file descriptors the "
-	      "process may open (soft RLIMIT_NOFILE).", limit(RLIMIT_NOFILE));
-	if (have) {
-		gauge(b, om, "process_virtual_memory_bytes", "Size of the "
-		      "process's address space, in bytes.", st.vsize);
-		gauge(b, om, "process_resident_memory_bytes", "Memory of the "
-		      "process resident in RAM, in bytes.",
-		      st.rss_pages * page);
-	}
-	gauge(b, om, "process_virtual_memory_max_bytes", "The largest "
-	      "address space the process may have (soft RLIMIT_AS), in "
-	      "bytes.", limit(RLIMIT_AS));
-	if (have) {
-		double boot = boot_time();
-
-		gauge(b, om, "process_start_time_seconds", "When the process "
-		      "started, in seconds since the Unix epoch.",
-		      boot < 0 ? -1 : boot + st.starttime_ticks / hz);
-		gauge(b, om, "process_threads", "Threads in the process.",
-		      st.num_threads);
+	v[CPU] = have ? (st.utime_ticks + st.stime_ticks) / hz : -1;
+	v[FDS] = open_fds();
+	v[MAX_FDS] = limit(RLIMIT_NOFILE);
+	v[VSIZE] = have ? st.vsize : -1;
+	v[RSS] = have ? st.rss_pages * page : -1;
+	v[VMAX] = limit(RLIMIT_AS);
+	v[START] = have && boot >= 0 ? boot + st.starttime_ticks / hz : -1;
+	v[THREADS] = have ? st.num_threads : -1;
+	for (i = 0; i < NPROC; i++) {
+		if (v[i] < 0)
+			continue;
+		metrics_write_header(b, om, proc_metrics[i].name,
+				     proc_metrics[i].help,
+				     proc_metrics[i].type);
+		metrics_write_sample(b, om, proc_metrics[i].name, NULL, NULL,
+				     NULL, 0, NULL, NULL, v[i]);
 	}
 }

@@ -26,8 +26,9 @@ static __thread char error_text[256];
 static struct metrics_family *families, *families_last;
 
 /* client_golang's DefBuckets: request latencies in seconds. */
-static const double default_bounds[] = {.005, .01, .025, .05, .1, .25,
-					.5,   1,   2.5,  5,   10};
+static const double default_bounds[] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
 
 static const char *const kind_names[] = {"counter", "gauge", "histogram"};
 
@@ -142,11 +143,10 @@ static size_t count_strings(const char *const *v, size_t max)
 }
 
 /* The name rules of the kind; false with the error set. */
-static bool check_name(enum metrics_kind kind, const char *name,
-		       bool internal)
+static bool check_name(enum metrics_kind kind, const char *name, bool internal)
 {
-	static const char *const hist_suffixes[] = {"_total", "_bucket",
-						    "_sum", "_count"};
+	static const char *const hist_suffixes[] = {"_total", "_bucket", "_sum",
+						    "_count"};
 	size_t bad, i;
 
 	if (!name || !*name) {
@@ -182,8 +182,8 @@ static bool check_name(enum metrics_kind kind, const char *name,
 			return false;
 		}
 	}
-	if (!internal && (!strncmp(name, "triage_", 7) ||
-			  !strncmp(name, "process_", 8))) {
+	if (!internal &&
+	    (!strncmp(name, "triage_", 7) || !strncmp(name, "process_", 8))) {
 		metrics_set_error("metric name \"%.80s\": the prefixes "
 				  "triage_ and process_ are the agent's own",
 				  name);
@@ -199,8 +199,8 @@ static bool check_labels(enum metrics_kind kind, const char *name,
 
 	*n = count_strings(labels, TRIAGE_METRIC_MAX_LABELS);
 	if (*n > TRIAGE_METRIC_MAX_LABELS) {
-		metrics_set_error("metric \"%.80s\": more than %d labels",
-				  name, TRIAGE_METRIC_MAX_LABELS);
+		metrics_set_error("metric \"%.80s\": more than %d labels", name,
+				  TRIAGE_METRIC_MAX_LABELS);
 		return false;
 	}
 	for (i = 0; i < *n; i++) {
@@ -208,10 +208,10 @@ static bool check_labels(enum metrics_kind kind, const char *name,
 
 		if (!metrics_valid_label_name(l, &bad)) {
 			metrics_set_error(
-				"metric \"%.80s\": label name \"%.80s\" is not "
-				"allowed ('%c' at %zu); label names match "
-				"[a-zA-Z_][a-zA-Z0-9_]*",
-				name, l, l[bad] ? l[bad] : ' ', bad);
+			    "metric \"%.80s\": label name \"%.80s\" is not "
+			    "allowed ('%c' at %zu); label names match "
+			    "[a-zA-Z_][a-zA-Z0-9_]*",
+			    name, l, l[bad] ? l[bad] : ' ', bad);
 			return false;
 		}
 		if (!strncmp(l, "__", 2)) {
@@ -240,8 +240,7 @@ static bool check_labels(enum metrics_kind kind, const char *name,
 }
 
 /* Checks and normalises buckets: a final +Inf is dropped. */
-static bool check_bounds(const char *name, const double **bounds,
-			 size_t *n)
+static bool check_bounds(const char *name, const double **bounds, size_t *n)
 {
 	size_t i;
 
@@ -402,10 +401,11 @@ static void family_free(struct metrics_family *f)
 	free(f);
 }
 
-static struct metrics_family *
-family_new(enum metrics_kind kind, const char *name, const char *help,
-	   const char *const *labels, size_t nlabels, const double *bounds,
-	   size_t nbounds)
+static struct metrics_family *family_new(enum metrics_kind kind,
+					 const char *name, const char *help,
+					 const char *const *labels,
+					 size_t nlabels, const double *bounds,
+					 size_t nbounds)
 {
 	struct metrics_family *f = calloc(1, sizeof(*f));
 
@@ -449,8 +449,8 @@ static void report_clash(const char *name, const struct metrics_family *f,
 /* Validates everything that needs no lock; false with the error set. */
 static bool check_all(enum metrics_kind kind, const char *name,
 		      const char **help, const char *const *labels,
-		      size_t *nlabels, const double **bounds,
-		      size_t *nbounds, bool internal)
+		      size_t *nlabels, const double **bounds, size_t *nbounds,
+		      bool internal)
 {
 	size_t bad;
 
@@ -468,10 +468,9 @@ static bool check_all(enum metrics_kind kind, const char *name,
 	return kind != METRICS_HISTOGRAM || check_bounds(name, bounds, nbounds);
 }
 
-int metrics_register(enum metrics_kind kind, const char *name,
-		     const char *help, const char *const *labels,
-		     const double *bounds, size_t nbounds, bool internal,
-		     struct metrics_series **out)
+int metrics_register(enum metrics_kind kind, const char *name, const char *help,
+		     const char *const *labels, const double *bounds,
+		     size_t nbounds, bool internal, struct metrics_series **out)
 {
 	struct metrics_family *f = NULL, *clash;
 	size_t nlabels;
@@ -479,8 +478,8 @@ int metrics_register(enum metrics_kind kind, const char *name,
 
 	*out = NULL;
 	error_text[0] = '\0';
-	if (!check_all(kind, name, &help, labels, &nlabels, &bounds,
-		       &nbounds, internal))
+	if (!check_all(kind, name, &help, labels, &nlabels, &bounds, &nbounds,
+		       internal))
 		return TRIAGE_EINVAL;
 	pthread_mutex_lock(&metrics_lock);
 	err = check_clash(kind, name, &clash);
@@ -542,7 +541,7 @@ static struct metrics_series *table_find(const struct metrics_table *t,
 		return NULL;
 	for (i = h & t->mask;; i = (i + 1) & t->mask) {
 		struct metrics_series *s =
-			__atomic_load_n(&t->slot[i], __ATOMIC_ACQUIRE);
+		    __atomic_load_n(&t->slot[i], __ATOMIC_ACQUIRE);
 
 		if (!s)
 			return NULL;
@@ -607,8 +606,7 @@ static struct metrics_series *child_new(struct metrics_family *f,
 
 /* Checks the values against the family's labels; false with the error
  * set. */
-static bool check_values(const struct metrics_family *f,
-			 const char *const *v)
+static bool check_values(const struct metrics_family *f, const char *const *v)
 {
 	size_t n = count_strings(v, f->nlabels), i, bad;
 
@@ -687,18 +685,17 @@ TRIAGE_API int triage_metric_gauge_new(struct triage_metric_gauge **out,
 				       const char *const *label_names)
 {
 	struct metrics_series *s;
-	int err = metrics_register(METRICS_GAUGE, name, help, label_names,
-				   NULL, 0, false, &s);
+	int err = metrics_register(METRICS_GAUGE, name, help, label_names, NULL,
+				   0, false, &s);
 
 	*out = (struct triage_metric_gauge *)s;
 	return err;
 }
 
-TRIAGE_API int
-triage_metric_histogram_new(struct triage_metric_histogram **out,
-			    const char *name, const char *help,
-			    const char *const *label_names,
-			    const double *buckets, size_t n)
+TRIAGE_API int triage_metric_histogram_new(struct triage_metric_histogram **out,
+					   const char *name, const char *help,
+					   const char *const *label_names,
+					   const double *buckets, size_t n)
 {
 	struct metrics_series *s;
 	int err = metrics_register(METRICS_HISTOGRAM, name, help, label_names,
@@ -713,7 +710,7 @@ triage_metric_counter_with(struct triage_metric_counter *family,
 			   const char *const *label_values)
 {
 	return (struct triage_metric_counter *)metrics_child(
-		family ? &family->s : NULL, label_values, 0);
+	    family ? &family->s : NULL, label_values, 0);
 }
 
 TRIAGE_API struct triage_metric_gauge *
@@ -721,7 +718,7 @@ triage_metric_gauge_with(struct triage_metric_gauge *family,
 			 const char *const *label_values)
 {
 	return (struct triage_metric_gauge *)metrics_child(
-		family ? &family->s : NULL, label_values, 0);
+	    family ? &family->s : NULL, label_values, 0);
 }
 
 TRIAGE_API struct triage_metric_histogram *
@@ -729,5 +726,5 @@ triage_metric_histogram_with(struct triage_metric_histogram *family,
 			     const char *const *label_values)
 {
 	return (struct triage_metric_histogram *)metrics_child(
-		family ? &family->s : NULL, label_values, 0);
+	    family ? &family->s : NULL, label_values, 0);
 }

@@ -237,14 +237,15 @@ void metrics_cell_add_slow(uint32_t off, double v)
 
 static void sum_shard(const struct shard *s, double *total, uint32_t n)
 {
-	uint32_t c, i, nch = (n + METRICS_CHUNK_CELLS - 1) >> METRICS_CHUNK_SHIFT;
+	uint32_t c, i,
+	    nch = (n + METRICS_CHUNK_CELLS - 1) >> METRICS_CHUNK_SHIFT;
 
 	for (c = 0; c < s->nchunks && c < nch; c++) {
 		const double *chunk = s->chunks[c];
 		uint32_t base = c << METRICS_CHUNK_SHIFT;
 		uint32_t lim = n - base < METRICS_CHUNK_CELLS
-				       ? n - base
-				       : METRICS_CHUNK_CELLS;
+				   ? n - base
+				   : METRICS_CHUNK_CELLS;
 
 		if (!chunk)
 			continue;

@@ -42,14 +42,12 @@ static uint64_t to_bits(double d)
 	return b;
 }
 
-TRIAGE_API void triage_metric_gauge_set(struct triage_metric_gauge *g,
-					double v)
+TRIAGE_API void triage_metric_gauge_set(struct triage_metric_gauge *g, double v)
 {
 	__atomic_store_n(&g->s.gauge, to_bits(v), __ATOMIC_RELAXED);
 }
 
-TRIAGE_API void triage_metric_gauge_add(struct triage_metric_gauge *g,
-					double v)
+TRIAGE_API void triage_metric_gauge_add(struct triage_metric_gauge *g, double v)
 {
 	uint64_t old = __atomic_load_n(&g->s.gauge, __ATOMIC_RELAXED);
 
@@ -135,8 +133,8 @@ TRIAGE_API int triage_metric_linear_buckets(double start, double width,
 {
 	size_t i;
 
-	if (!(width > 0) || !isfinite(start) || !isfinite(width) ||
-	    count < 1 || !out) {
+	if (!(width > 0) || !isfinite(start) || !isfinite(width) || count < 1 ||
+	    !out) {
 		metrics_set_error("linear buckets need width > 0 and count "
 				  ">= 1 (got %g, %g, %zu)",
 				  start, width, count);

@@ -45,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	memcpy(value, data, size);
 	value[size] = '\0';
-	metrics_write_sample(&b, false, "m", NULL, names, &value, 1, NULL,
-			     NULL, 1);
+	metrics_write_sample(&b, false, "m", NULL, names, &value, 1, NULL, NULL,
+			     1);
 	if (b.oom)
 		goto out;
 	if (strchr(b.p, '\n') != b.p + b.len - 1)

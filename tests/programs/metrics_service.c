@@ -63,10 +63,10 @@ static void register_all(long jobs)
 {
 	static const char *const client_labels[] = {"client", "note", NULL};
 	static const char *const odd[][3] = {
-		{"quote\"d", "back\\slash", NULL},
-		{"new\nline", "Z\xc3\xbcrich \xe2\x9c\x93 \xe6\x97\xa5\xe6\x9c\xac",
-		 NULL},
-		{"", "{}=,# \t", NULL},
+	    {"quote\"d", "back\\slash", NULL},
+	    {"new\nline", "Z\xc3\xbcrich \xe2\x9c\x93 \xe6\x97\xa5\xe6\x9c\xac",
+	     NULL},
+	    {"", "{}=,# \t", NULL},
 	};
 	struct triage_metric_counter *jobs_c, *clients;
 	struct triage_metric_gauge *depth;
@@ -82,15 +82,14 @@ static void register_all(long jobs)
 	for (i = 0; i < (size_t)jobs; i++)
 		triage_metric_counter_inc(jobs_c);
 
-	if ((err = triage_metric_counter_new(&clients,
-					     "requests_by_client_total",
-					     "Requests by client.",
-					     client_labels)))
+	if ((err = triage_metric_counter_new(
+		 &clients, "requests_by_client_total", "Requests by client.",
+		 client_labels)))
 		die("requests_by_client_total", err);
 	for (i = 0; i < sizeof(odd) / sizeof(odd[0]); i++)
 		triage_metric_counter_add(
-			triage_metric_counter_with(clients, odd[i]),
-			(double)i + 0.5);
+		    triage_metric_counter_with(clients, odd[i]),
+		    (double)i + 0.5);
 
 	if ((err = triage_metric_gauge_new(&depth, "queue_depth",
 					   "Jobs waiting.", NULL)))
@@ -98,10 +97,9 @@ static void register_all(long jobs)
 	triage_metric_gauge_set(depth, 42.5);
 	triage_metric_gauge_add(depth, -2);
 
-	if ((err = triage_metric_histogram_new(&dur, "job_duration_seconds",
-					       "How long jobs take.", NULL,
-					       (const double[]){0.1, 0.5, 1},
-					       3)))
+	if ((err = triage_metric_histogram_new(
+		 &dur, "job_duration_seconds", "How long jobs take.", NULL,
+		 (const double[]){0.1, 0.5, 1}, 3)))
 		die("job_duration_seconds", err);
 	triage_metric_histogram_observe(dur, 0.05);
 	triage_metric_histogram_observe(dur, 0.7);
@@ -113,9 +111,9 @@ static void register_all(long jobs)
 					       buckets, 8)))
 		die("payload_bytes", err);
 	triage_metric_histogram_observe(
-		triage_metric_histogram_with(bytes, odd[0]), 100);
+	    triage_metric_histogram_with(bytes, odd[0]), 100);
 	triage_metric_histogram_observe(
-		triage_metric_histogram_with(bytes, odd[1]), 1e9);
+	    triage_metric_histogram_with(bytes, odd[1]), 1e9);
 }
 
 int main(int argc, char **argv)
@@ -132,16 +130,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	register_all(atol(argv[1]));
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-				     MHD_USE_THREAD_PER_CONNECTION,
-			     0, NULL, NULL, triage_metric_mhd_access, &mw,
-			     MHD_OPTION_NOTIFY_COMPLETED,
-			     triage_metric_mhd_completed, &mw,
-			     MHD_OPTION_SOCK_ADDR,
-			     &(struct sockaddr_in){
-				     .sin_family = AF_INET,
-				     .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
-			     MHD_OPTION_END);
+	d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+	    NULL, NULL, triage_metric_mhd_access, &mw,
+	    MHD_OPTION_NOTIFY_COMPLETED, triage_metric_mhd_completed, &mw,
+	    MHD_OPTION_SOCK_ADDR,
+	    &(struct sockaddr_in){.sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
+	    MHD_OPTION_END);
 	di = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
 	if (!di)
 		die("the service's HTTP server", TRIAGE_EHTTP);

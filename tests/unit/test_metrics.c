@@ -49,9 +49,8 @@ static char *expose(enum triage_metric_format f)
 
 /* Expects registration to fail with `err` and the message to hold
  * `words`. */
-static void expect_counter_error(const char *name,
-				 const char *const *labels, int err,
-				 const char *words)
+static void expect_counter_error(const char *name, const char *const *labels,
+				 int err, const char *words)
 {
 	struct triage_metric_counter *c = (void *)1;
 
@@ -79,11 +78,11 @@ static void names(void **state)
 	assert_false(metrics_valid_label_name("a:b", &bad));
 	assert_int_equal(bad, 1);
 	assert_false(metrics_valid_label_name("", &bad));
-	assert_true(metrics_valid_utf8("Z\xc3\xbcrich \xe6\x97\xa5 \xf0\x9f\x98\x80",
-				       &bad));
+	assert_true(metrics_valid_utf8(
+	    "Z\xc3\xbcrich \xe6\x97\xa5 \xf0\x9f\x98\x80", &bad));
 	assert_false(metrics_valid_utf8("a\xc3", &bad));
 	assert_int_equal(bad, 1);
-	assert_false(metrics_valid_utf8("\xc0\xaf", &bad)); /* overlong */
+	assert_false(metrics_valid_utf8("\xc0\xaf", &bad));	/* overlong */
 	assert_false(metrics_valid_utf8("\xed\xa0\x80", &bad)); /* surrogate */
 	assert_false(metrics_valid_utf8("\xf4\x90\x80\x80", &bad));
 	assert_false(metrics_valid_utf8("\xff", &bad));
@@ -113,28 +112,29 @@ static void bad_registrations(void **state)
 	expect_counter_error("triage_x_total", NULL, TRIAGE_EINVAL,
 			     "the agent's own");
 
-	assert_int_equal(triage_metric_histogram_new(&h, "lat_bad", "", le,
-						     NULL, 0),
-			 TRIAGE_EINVAL);
+	assert_int_equal(
+	    triage_metric_histogram_new(&h, "lat_bad", "", le, NULL, 0),
+	    TRIAGE_EINVAL);
 	assert_non_null(strstr(triage_metric_error(), "le"));
-	assert_int_equal(triage_metric_histogram_new(
-				 &h, "lat_bad", "", NULL,
-				 (const double[]){1, 0.5, 2}, 3),
-			 TRIAGE_EINVAL);
+	assert_int_equal(
+	    triage_metric_histogram_new(&h, "lat_bad", "", NULL,
+					(const double[]){1, 0.5, 2}, 3),
+	    TRIAGE_EINVAL);
 	assert_non_null(strstr(triage_metric_error(), "must increase"));
-	assert_int_equal(triage_metric_histogram_new(
-				 &h, "lat_bad", "", NULL,
-				 (const double[]){1, NAN}, 2),
+	assert_int_equal(triage_metric_histogram_new(&h, "lat_bad", "", NULL,
+						     (const double[]){1, NAN},
+						     2),
 			 TRIAGE_EINVAL);
 	assert_int_equal(triage_metric_histogram_new(&h, "lat_bad", "", NULL,
 						     (const double[]){1, 1}, 2),
 			 TRIAGE_EINVAL);
-	assert_int_equal(triage_metric_histogram_new(&h, "lat_bad_count", "",
-						     NULL, NULL, 0),
-			 TRIAGE_EINVAL);
+	assert_int_equal(
+	    triage_metric_histogram_new(&h, "lat_bad_count", "", NULL, NULL, 0),
+	    TRIAGE_EINVAL);
 	assert_null(h);
-	assert_int_equal(triage_metric_gauge_new(&g, "g", "bad \xff help", NULL),
-			 TRIAGE_EINVAL);
+	assert_int_equal(
+	    triage_metric_gauge_new(&g, "g", "bad \xff help", NULL),
+	    TRIAGE_EINVAL);
 	assert_non_null(strstr(triage_metric_error(), "not UTF-8"));
 }
 
@@ -145,20 +145,19 @@ static void duplicates(void **state)
 	struct triage_metric_histogram *h;
 	struct triage_metric_gauge *g;
 
-	assert_int_equal(triage_metric_counter_new(&a, "dup_total", "help",
-						   labels),
-			 0);
+	assert_int_equal(
+	    triage_metric_counter_new(&a, "dup_total", "help", labels), 0);
 	assert_string_equal(triage_metric_error(), "");
 	/* The same definition: the existing metric comes back. */
-	assert_int_equal(triage_metric_counter_new(&b, "dup_total", "help",
-						   labels),
-			 TRIAGE_EEXIST);
+	assert_int_equal(
+	    triage_metric_counter_new(&b, "dup_total", "help", labels),
+	    TRIAGE_EEXIST);
 	assert_ptr_equal(a, b);
 	assert_non_null(strstr(triage_metric_error(), "already registered"));
 	/* Another definition: nothing comes back. */
-	assert_int_equal(triage_metric_counter_new(&b, "dup_total", "other",
-						   labels),
-			 TRIAGE_EEXIST);
+	assert_int_equal(
+	    triage_metric_counter_new(&b, "dup_total", "other", labels),
+	    TRIAGE_EEXIST);
 	assert_null(b);
 	assert_non_null(strstr(triage_metric_error(), "another definition"));
 	/* OpenMetrics would name both families "dup". */
@@ -166,9 +165,8 @@ static void duplicates(void **state)
 			 TRIAGE_EEXIST);
 	assert_non_null(strstr(triage_metric_error(), "clashes with counter"));
 	/* A histogram's samples take three more names. */
-	assert_int_equal(triage_metric_histogram_new(&h, "dup_h", "", NULL,
-						     NULL, 0),
-			 0);
+	assert_int_equal(
+	    triage_metric_histogram_new(&h, "dup_h", "", NULL, NULL, 0), 0);
 	assert_int_equal(triage_metric_gauge_new(&g, "dup_h_sum", "", NULL),
 			 TRIAGE_EEXIST);
 	assert_non_null(strstr(triage_metric_error(), "histogram \"dup_h\""));
@@ -179,29 +177,27 @@ static void label_mismatch(void **state)
 	static const char *const labels[] = {"method", "path", NULL};
 	struct triage_metric_counter *c, *plain;
 
-	assert_int_equal(triage_metric_counter_new(&c, "mismatch_total", "",
-						   labels),
-			 0);
-	assert_null(triage_metric_counter_with(c, (const char *[]){"GET",
-								   NULL}));
+	assert_int_equal(
+	    triage_metric_counter_new(&c, "mismatch_total", "", labels), 0);
+	assert_null(
+	    triage_metric_counter_with(c, (const char *[]){"GET", NULL}));
 	assert_non_null(strstr(triage_metric_error(),
 			       "has 2 labels but 1 value was given"));
 	assert_null(triage_metric_counter_with(
-		c, (const char *[]){"GET", "/", "x", NULL}));
+	    c, (const char *[]){"GET", "/", "x", NULL}));
 	assert_non_null(strstr(triage_metric_error(), "more than 2 values"));
 	assert_null(triage_metric_counter_with(c, NULL));
 	assert_null(triage_metric_counter_with(
-		c, (const char *[]){"GET", "\xc3", NULL}));
-	assert_non_null(strstr(triage_metric_error(),
-			       "label path is not UTF-8"));
-	assert_non_null(triage_metric_counter_with(
-		c, (const char *[]){"GET", "/", NULL}));
+	    c, (const char *[]){"GET", "\xc3", NULL}));
+	assert_non_null(
+	    strstr(triage_metric_error(), "label path is not UTF-8"));
+	assert_non_null(
+	    triage_metric_counter_with(c, (const char *[]){"GET", "/", NULL}));
 	assert_string_equal(triage_metric_error(), "");
-	assert_int_equal(triage_metric_counter_new(&plain, "plain_total", "",
-						   NULL),
-			 0);
-	assert_null(triage_metric_counter_with(plain, (const char *[]){"x",
-								       NULL}));
+	assert_int_equal(
+	    triage_metric_counter_new(&plain, "plain_total", "", NULL), 0);
+	assert_null(
+	    triage_metric_counter_with(plain, (const char *[]){"x", NULL}));
 	assert_non_null(strstr(triage_metric_error(), "has no labels"));
 }
 
@@ -238,19 +234,17 @@ static void concurrent_sums(void **state)
 	char *text;
 	int i;
 
-	assert_int_equal(triage_metric_counter_new(&w.c, "conc_total", "",
-						   NULL),
+	assert_int_equal(
+	    triage_metric_counter_new(&w.c, "conc_total", "", NULL), 0);
+	assert_int_equal(triage_metric_counter_new(
+			     &child_fam, "conc_child_total", "", labels),
 			 0);
-	assert_int_equal(triage_metric_counter_new(&child_fam,
-						   "conc_child_total", "",
-						   labels),
-			 0);
-	w.child = triage_metric_counter_with(child_fam,
-					     (const char *[]){"v", NULL});
-	assert_int_equal(triage_metric_histogram_new(
-				 &w.h, "conc_hist", "", NULL,
-				 (const double[]){0.5, 1.5, 2.5}, 3),
-			 0);
+	w.child =
+	    triage_metric_counter_with(child_fam, (const char *[]){"v", NULL});
+	assert_int_equal(
+	    triage_metric_histogram_new(&w.h, "conc_hist", "", NULL,
+					(const double[]){0.5, 1.5, 2.5}, 3),
+	    0);
 	assert_int_equal(triage_metric_gauge_new(&w.g, "conc_gauge", "", NULL),
 			 0);
 	for (i = 0; i < THREADS; i++)
@@ -337,11 +331,11 @@ static void text_format(void **state)
 						   labels),
 			 0);
 	triage_metric_counter_inc(triage_metric_counter_with(
-		c, (const char *[]){"q\"\\\n", "\xe6\x97\xa5", NULL}));
+	    c, (const char *[]){"q\"\\\n", "\xe6\x97\xa5", NULL}));
 	assert_int_equal(triage_metric_exponential_buckets(0.001, 10, 4, b), 0);
-	assert_int_equal(triage_metric_histogram_new(&h, "fmt_seconds", "",
-						     labels, b, 4),
-			 0);
+	assert_int_equal(
+	    triage_metric_histogram_new(&h, "fmt_seconds", "", labels, b, 4),
+	    0);
 	hc = triage_metric_histogram_with(h, (const char *[]){"x", "y", NULL});
 	triage_metric_histogram_observe(hc, 0.0005);
 	triage_metric_histogram_observe(hc, 0.5);
@@ -351,8 +345,9 @@ static void text_format(void **state)
 	triage_metric_histogram_observe(h, 1);
 
 	text = expose(TRIAGE_METRIC_TEXT);
-	assert_non_null(strstr(text, "# HELP fmt_total Line one\\nback\\\\slash "
-				     "\"quoted\"\n# TYPE fmt_total counter\n"));
+	assert_non_null(strstr(text,
+			       "# HELP fmt_total Line one\\nback\\\\slash "
+			       "\"quoted\"\n# TYPE fmt_total counter\n"));
 	assert_non_null(strstr(text, "fmt_total{a=\"q\\\"\\\\\\n\",b=\"\xe6\x97"
 				     "\xa5\"} 1\n"));
 	assert_non_null(strstr(text, "# TYPE fmt_seconds histogram\n"
@@ -387,18 +382,18 @@ static void numbers(void **state)
 		bool le;
 		const char *want;
 	} cases[] = {
-		{0, false, "0"},
-		{-3, false, "-3"},
-		{1e6, false, "1000000"},
-		{1, true, "1.0"},
-		{0.1, false, "0.1"},
-		{0.1 + 0.2, false, "0.30000000000000004"},
-		{1e-9, false, "1e-09"},
-		{2.5e20, false, "2.5e+20"},
-		{1.8446744073709552e19, false, "1.8446744073709552e+19"},
-		{INFINITY, false, "+Inf"},
-		{-INFINITY, false, "-Inf"},
-		{NAN, false, "NaN"},
+	    {0, false, "0"},
+	    {-3, false, "-3"},
+	    {1e6, false, "1000000"},
+	    {1, true, "1.0"},
+	    {0.1, false, "0.1"},
+	    {0.1 + 0.2, false, "0.30000000000000004"},
+	    {1e-9, false, "1e-09"},
+	    {2.5e20, false, "2.5e+20"},
+	    {1.8446744073709552e19, false, "1.8446744073709552e+19"},
+	    {INFINITY, false, "+Inf"},
+	    {-INFINITY, false, "-Inf"},
+	    {NAN, false, "NaN"},
 	};
 	char buf[32];
 	size_t i;
@@ -434,41 +429,40 @@ static void negotiate(void **state)
 		enum triage_metric_format want;
 		const char *version;
 	} cases[] = {
-		{NULL, TRIAGE_METRIC_TEXT, "0.0.4"},
-		{"", TRIAGE_METRIC_TEXT, "0.0.4"},
-		{"application/openmetrics-text;version=1.0.0,application/"
-		 "openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0."
-		 "4;q=0.5,*/*;q=0.1",
-		 TRIAGE_METRIC_OPENMETRICS, "1.0.0"},
-		{"application/openmetrics-text; version=0.0.1",
-		 TRIAGE_METRIC_OPENMETRICS, "0.0.1"},
-		{"text/plain;version=0.0.4;q=0.9, application/openmetrics-text;"
-		 "q=0.5",
-		 TRIAGE_METRIC_TEXT, "0.0.4"},
-		{"text/plain;q=0.1, application/openmetrics-text; "
-		 "version=\"1.0.0\"",
-		 TRIAGE_METRIC_OPENMETRICS, "1.0.0"},
-		{"application/openmetrics-text;version=2.0.0", TRIAGE_METRIC_TEXT,
-		 "0.0.4"},
-		{"application/openmetrics-text;q=0", TRIAGE_METRIC_TEXT, "0.0.4"},
-		{"application/openmetrics-text;q=abc", TRIAGE_METRIC_TEXT,
-		 "0.0.4"},
-		{"application/vnd.google.protobuf;proto=io.prometheus.client."
-		 "MetricFamily;encoding=delimited,application/openmetrics-text;"
-		 "q=0.7",
-		 TRIAGE_METRIC_OPENMETRICS, "1.0.0"},
-		{";;,,;q=1,/", TRIAGE_METRIC_TEXT, "0.0.4"},
+	    {NULL, TRIAGE_METRIC_TEXT, "0.0.4"},
+	    {"", TRIAGE_METRIC_TEXT, "0.0.4"},
+	    {"application/openmetrics-text;version=1.0.0,application/"
+	     "openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0."
+	     "4;q=0.5,*/*;q=0.1",
+	     TRIAGE_METRIC_OPENMETRICS, "1.0.0"},
+	    {"application/openmetrics-text; version=0.0.1",
+	     TRIAGE_METRIC_OPENMETRICS, "0.0.1"},
+	    {"text/plain;version=0.0.4;q=0.9, application/openmetrics-text;"
+	     "q=0.5",
+	     TRIAGE_METRIC_TEXT, "0.0.4"},
+	    {"text/plain;q=0.1, application/openmetrics-text; "
+	     "version=\"1.0.0\"",
+	     TRIAGE_METRIC_OPENMETRICS, "1.0.0"},
+	    {"application/openmetrics-text;version=2.0.0", TRIAGE_METRIC_TEXT,
+	     "0.0.4"},
+	    {"application/openmetrics-text;q=0", TRIAGE_METRIC_TEXT, "0.0.4"},
+	    {"application/openmetrics-text;q=abc", TRIAGE_METRIC_TEXT, "0.0.4"},
+	    {"application/vnd.google.protobuf;proto=io.prometheus.client."
+	     "MetricFamily;encoding=delimited,application/openmetrics-text;"
+	     "q=0.7",
+	     TRIAGE_METRIC_OPENMETRICS, "1.0.0"},
+	    {";;,,;q=1,/", TRIAGE_METRIC_TEXT, "0.0.4"},
 	};
 	const char *ct;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		enum triage_metric_format f =
-			metrics_negotiate(cases[i].accept, &ct);
+		    metrics_negotiate(cases[i].accept, &ct);
 
 		if (f != cases[i].want || !strstr(ct, cases[i].version)) {
-			print_error("Accept: %s -> %d %s\n", cases[i].accept,
-				    f, ct);
+			print_error("Accept: %s -> %d %s\n", cases[i].accept, f,
+				    ct);
 			fail();
 		}
 	}
@@ -477,16 +471,16 @@ static void negotiate(void **state)
 static void proc_stat(void **state)
 {
 	static const char good[] =
-		"1234 (a) b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 "
-		"50 0 0 20 0 7 0 4242 123456789 321 18446744073709551615\n";
+	    "1234 (a) b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 "
+	    "50 0 0 20 0 7 0 4242 123456789 321 18446744073709551615\n";
 	static const char *const bad[] = {
-		"",
-		"1234 (noclose S 1 2",
-		"1234 (a) S 1 2 3",
-		"1234 (a) S 1 1234 1234 0 -1 4194560 100 0 0 0 x 50 0 0 20 0 7 "
-		"0 4242 123456789 321",
-		"1234 (a)S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 "
-		"7 0 4242 123456789 321",
+	    "",
+	    "1234 (noclose S 1 2",
+	    "1234 (a) S 1 2 3",
+	    "1234 (a) S 1 1234 1234 0 -1 4194560 100 0 0 0 x 50 0 0 20 0 7 "
+	    "0 4242 123456789 321",
+	    "1234 (a)S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 "
+	    "7 0 4242 123456789 321",
 	};
 	struct metrics_proc_stat st;
 	char real[4096];
@@ -498,9 +492,9 @@ static void proc_stat(void **state)
 	assert_true(st.num_threads == 7 && st.starttime_ticks == 4242);
 	assert_true(st.vsize == 123456789 && st.rss_pages == 321);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(metrics_parse_proc_stat(bad[i], strlen(bad[i]),
-							 &st),
-				 TRIAGE_EFORMAT);
+		assert_int_equal(
+		    metrics_parse_proc_stat(bad[i], strlen(bad[i]), &st),
+		    TRIAGE_EFORMAT);
 	/* Truncated anywhere: never a read past the end. */
 	for (n = 0; n < strlen(good) - 25; n++)
 		assert_int_equal(metrics_parse_proc_stat(good, n, &st),
@@ -554,18 +548,18 @@ static void http_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(names),
-		cmocka_unit_test(bad_registrations),
-		cmocka_unit_test(duplicates),
-		cmocka_unit_test(label_mismatch),
-		cmocka_unit_test(concurrent_sums),
-		cmocka_unit_test(text_format),
-		cmocka_unit_test(numbers),
-		cmocka_unit_test(buckets),
-		cmocka_unit_test(negotiate),
-		cmocka_unit_test(proc_stat),
-		cmocka_unit_test(btime),
-		cmocka_unit_test(http_paths),
+	    cmocka_unit_test(names),
+	    cmocka_unit_test(bad_registrations),
+	    cmocka_unit_test(duplicates),
+	    cmocka_unit_test(label_mismatch),
+	    cmocka_unit_test(concurrent_sums),
+	    cmocka_unit_test(text_format),
+	    cmocka_unit_test(numbers),
+	    cmocka_unit_test(buckets),
+	    cmocka_unit_test(negotiate),
+	    cmocka_unit_test(proc_stat),
+	    cmocka_unit_test(btime),
+	    cmocka_unit_test(http_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
