@@ -14,15 +14,18 @@
 #include <math.h>
 #include <string.h>
 
+/* A NULL handle (a failed _new or _with) is ignored: the host must not
+ * crash over a metric. */
 TRIAGE_API void triage_metric_counter_inc(struct triage_metric_counter *c)
 {
-	metrics_cell_add(c->s.off, 1.0);
+	if (__builtin_expect(c != NULL, 1))
+		metrics_cell_add(c->s.off, 1.0);
 }
 
 TRIAGE_API void triage_metric_counter_add(struct triage_metric_counter *c,
 					  double v)
 {
-	if (v > 0)
+	if (__builtin_expect(c != NULL, 1) && v > 0)
 		metrics_cell_add(c->s.off, v);
 }
 
@@ -44,13 +47,17 @@ static uint64_t to_bits(double d)
 
 TRIAGE_API void triage_metric_gauge_set(struct triage_metric_gauge *g, double v)
 {
-	__atomic_store_n(&g->s.gauge, to_bits(v), __ATOMIC_RELAXED);
+	if (g)
+		__atomic_store_n(&g->s.gauge, to_bits(v), __ATOMIC_RELAXED);
 }
 
 TRIAGE_API void triage_metric_gauge_add(struct triage_metric_gauge *g, double v)
 {
-	uint64_t old = __atomic_load_n(&g->s.gauge, __ATOMIC_RELAXED);
+	uint64_t old;
 
+	if (!g)
+		return;
+	old = __atomic_load_n(&g->s.gauge, __ATOMIC_RELAXED);
 	while (!__atomic_compare_exchange_n(&g->s.gauge, &old,
 					    to_bits(from_bits(old) + v), true,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
@@ -93,11 +100,17 @@ static void cell_add(double *p, double v)
 TRIAGE_API void
 triage_metric_histogram_observe(struct triage_metric_histogram *h, double v)
 {
-	const struct metrics_family *f = h->s.fam;
-	uint32_t off = h->s.off, c = off >> METRICS_CHUNK_SHIFT;
-	size_t i = bucket_of(f->bounds, f->nbounds, v);
+	const struct metrics_family *f;
+	uint32_t off, c;
 	double *chunk;
+	size_t i;
 
+	if (__builtin_expect(h == NULL, 0))
+		return;
+	f = h->s.fam;
+	off = h->s.off;
+	c = off >> METRICS_CHUNK_SHIFT;
+	i = bucket_of(f->bounds, f->nbounds, v);
 	/* A series never straddles chunks: one lookup finds its cells. */
 	if (__builtin_expect(c < metrics_tls.nchunks, 1) &&
 	    __builtin_expect((chunk = metrics_tls.chunks[c]) != NULL, 1)) {

@@ -134,7 +134,8 @@ const char *triage_strerror(int err);
  * Label names are given as a NULL-terminated array (NULL for none). A
  * metric with labels is a family: triage_metric_*_with() returns the
  * child for one set of label values, which the caller should keep, and
- * updates go to children. Updating the family itself does nothing.
+ * updates go to children. Updating the family itself does nothing, nor
+ * does updating NULL (what a failed _new or _with leaves).
  */
 struct triage_metric_counter;
 struct triage_metric_gauge;

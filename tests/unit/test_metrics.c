@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* The value of the sample line that starts with `series` + ' '. */
 static double sample(const char *text, const char *series)
@@ -525,6 +527,43 @@ static void btime(void **state)
 	assert_int_equal(metrics_parse_btime("", 0, &v), TRIAGE_EFORMAT);
 }
 
+/* NULL handles are ignored; a forked child keeps the counts and can
+ * update and scrape (the registry's lock is reset across fork). */
+static void null_and_fork(void **state)
+{
+	struct triage_metric_counter *c;
+	char *text;
+	pid_t pid;
+	int status;
+
+	triage_metric_counter_inc(NULL);
+	triage_metric_counter_add(NULL, 1);
+	triage_metric_gauge_set(NULL, 1);
+	triage_metric_gauge_add(NULL, 1);
+	triage_metric_histogram_observe(NULL, 1);
+	assert_null(
+	    triage_metric_counter_with(NULL, (const char *[]){"x", NULL}));
+
+	assert_int_equal(
+	    triage_metric_counter_new(&c, "forked_total", "", NULL), 0);
+	triage_metric_counter_add(c, 5);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		triage_metric_counter_inc(c);
+		if (triage_metric_expose(TRIAGE_METRIC_TEXT, &text,
+					 &(size_t){0}))
+			_exit(2);
+		_exit(strstr(text, "\nforked_total 6\n") ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	text = expose(TRIAGE_METRIC_TEXT);
+	assert_non_null(strstr(text, "\nforked_total 5\n"));
+	free(text);
+}
+
 /* The middleware's path cap: past the limit, new paths are "other". */
 static void http_paths(void **state)
 {
@@ -559,6 +598,7 @@ int main(void)
 	    cmocka_unit_test(negotiate),
 	    cmocka_unit_test(proc_stat),
 	    cmocka_unit_test(btime),
+	    cmocka_unit_test(null_and_fork),
 	    cmocka_unit_test(http_paths),
 	};
 
