@@ -11,6 +11,7 @@
 #include "cpu_profiler.h"
 #include "http_server.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "pprof_endpoints.h"
 #include "symbols.h"
@@ -42,6 +43,7 @@ static const route_table_fn route_tables[] = {
 	pprof_routes,
 	tdump_routes,
 	contention_routes,
+	metrics_routes,
 };
 #define MAX_ROUTES 64
 static struct http_route routes[MAX_ROUTES];

@@ -10,6 +10,7 @@
 #include "pprof_endpoints.h"
 
 #include "cpu_profiler.h"
+#include "metrics.h"
 #include "options.h"
 #include "profile.h"
 #include "symbols.h"
@@ -235,6 +236,7 @@ static void h_profile(const struct http_req *req, struct http_resp *resp)
 			   triage_strerror(err));
 		return;
 	}
+	metrics_profile_served("cpu");
 	resp->content_type = "application/octet-stream";
 	resp->filename = "profile";
 	resp->body = (char *)buf;
