@@ -4,20 +4,23 @@
  * frames without one), flat = value of samples whose innermost frame is
  * that function, cum = value of samples with the function anywhere in
  * the stack, counted once per sample. Edges between caller and callee
- * are kept only for what -top shows of them: whether a node is reached
- * through inlined calls; so only edges into functions that were inlined
- * somewhere (inner lines of a location) are tracked at all.
+ * carry the value of the samples that make that call. -top needs only
+ * whether a node is reached through inlined calls, so for it only edges
+ * into functions that were inlined somewhere (inner lines of a location)
+ * are tracked; the tree and the DOT graph ask for all of them.
  *
- * Trimming follows pprof's -top: nodes whose |cum| falls under
- * nodefraction of the total are dropped and the graph rebuilt from the
- * samples without them; then, with a node count, only the first nodes
- * in sort order are kept and the graph is rebuilt once more.
+ * Trimming follows pprof: nodes whose |cum| falls under nodefraction of
+ * the total are dropped and the graph rebuilt from the samples without
+ * them; then, with a node count, only the first nodes in sort order are
+ * kept and the graph is rebuilt once more; last, edges lighter than
+ * edgefraction of the total are dropped.
  */
 #include "report_internal.h"
 
 #include "triage.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +188,7 @@ static bool edge_eq(const void *ctx, uint32_t pos, const void *key)
 
 /* Adds a sample's weight to the edge src -> dst, once per sample. */
 static int edge_add(struct report_graph *g, uint32_t src, uint32_t dst,
-		    int64_t w, bool is_inline, size_t stamp)
+		    int64_t w, bool is_inline, bool residual, size_t stamp)
 {
 	uint32_t key[2] = {src, dst};
 	uint64_t h = tprof_hash_add(tprof_hash_u64(src), dst);
@@ -204,6 +207,7 @@ static int edge_add(struct report_graph *g, uint32_t src, uint32_t dst,
 		e->dst = dst;
 		e->weight = 0;
 		e->is_inline = is_inline;
+		e->residual = e->dropped = false;
 		e->stamp = 0;
 	}
 	e = &g->edges[pos];
@@ -213,6 +217,8 @@ static int edge_add(struct report_graph *g, uint32_t src, uint32_t dst,
 	e->weight += w;
 	if (!is_inline)
 		e->is_inline = false;
+	if (residual)
+		e->residual = true;
 	return 0;
 }
 
@@ -246,9 +252,9 @@ static int add_sample(struct report_graph *g, const struct report_view *v,
 				node->cum += s->value;
 			}
 			if (parent != NO_NODE && id != parent &&
-			    node->may_inline &&
+			    (node->may_inline || (g->mode & GRAPH_ALL_EDGES)) &&
 			    edge_add(g, parent, id, s->value, k != n - 1,
-				     stamp))
+				     residual, stamp))
 				return TRIAGE_ENOMEM;
 			parent = id;
 			residual = false;
@@ -325,13 +331,148 @@ static int cmp_cum(const void *pa, const void *pb)
 	return strcmp(a->info, b->info);
 }
 
-static void sort_shown(struct report_graph *g, bool cum)
+static int cmp_score(const void *pa, const void *pb)
 {
-	qsort(g->shown, g->nshown, sizeof(*g->shown), cum ? cmp_cum : cmp_flat);
+	const struct report_node *a = *(struct report_node *const *)pa;
+	const struct report_node *b = *(struct report_node *const *)pb;
+	int64_t x = report_abs64(a->score), y = report_abs64(b->score);
+	int c;
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	c = strcmp(a->printable, b->printable);
+	if (c)
+		return c;
+	x = report_abs64(a->flat);
+	y = report_abs64(b->flat);
+	if (x != y)
+		return x > y ? -1 : 1;
+	return strcmp(a->info, b->info);
 }
 
-/* Marks nodes reached by edges heavy enough to survive the cutoff. */
-static void mark_inline(struct report_graph *g, int64_t edge_cutoff)
+/* Per node: the weights on each side, and their entropy so far. */
+struct entropy {
+	double total[2]; /* [0] callers, [1] callees (with the own flat) */
+	double score[2];
+	bool any[2];
+};
+
+/* -f log2 f for a share f of a side's total. */
+static double entropy_term(double w, double total)
+{
+	double frac;
+
+	if (total == 0 || w == 0)
+		return 0;
+	frac = w / total;
+	return -frac * log2(frac);
+}
+
+/*
+ * pprof's entropy score, which favours nodes where paths split or join
+ * over nodes that only pass a path through: for each side (callers,
+ * callees) 1 when it has no edge, else the entropy of its edges' shares
+ * (the callee side counting the node's own flat); the sum times cum,
+ * plus flat.
+ */
+static int entropy_scores(struct report_graph *g)
+{
+	struct entropy *en = calloc(g->nnodes, sizeof(*en));
+	size_t i, k;
+
+	if (!en)
+		return TRIAGE_ENOMEM;
+	for (i = 0; i < g->nnodes; i++)
+		if (g->nodes[i].flat > 0)
+			en[i].total[1] = (double)g->nodes[i].flat;
+	for (i = 0; i < g->nedges; i++) {
+		const struct report_edge *e = &g->edges[i];
+		double w = e->weight > 0 ? (double)e->weight : 0;
+
+		en[e->dst].total[0] += w;
+		en[e->dst].any[0] = true;
+		en[e->src].total[1] += w;
+		en[e->src].any[1] = true;
+	}
+	for (i = 0; i < g->nedges; i++) {
+		const struct report_edge *e = &g->edges[i];
+		double w = (double)report_abs64(e->weight);
+
+		en[e->dst].score[0] += entropy_term(w, en[e->dst].total[0]);
+		en[e->src].score[1] += entropy_term(w, en[e->src].total[1]);
+	}
+	for (i = 0; i < g->nnodes; i++) {
+		struct report_node *n = &g->nodes[i];
+		double score = 0;
+
+		if (n->flat > 0 && en[i].any[1])
+			en[i].score[1] +=
+			    entropy_term((double)n->flat, en[i].total[1]);
+		for (k = 0; k < 2; k++)
+			score += en[i].any[k] ? en[i].score[k] : 1;
+		n->score = (int64_t)(score * (double)n->cum) + n->flat;
+	}
+	free(en);
+	return 0;
+}
+
+static int sort_shown(struct report_graph *g, bool cum)
+{
+	int (*cmp)(const void *, const void *) = cum ? cmp_cum : cmp_flat;
+
+	if (g->mode & GRAPH_VISUAL) {
+		if (entropy_scores(g))
+			return TRIAGE_ENOMEM;
+		cmp = cmp_score;
+	}
+	qsort(g->shown, g->nshown, sizeof(*g->shown), cmp);
+	return 0;
+}
+
+static int cmp_edge(const void *pa, const void *pb, void *ctx)
+{
+	const struct report_graph *g = ctx;
+	const struct report_edge *a = *(const struct report_edge *const *)pa;
+	const struct report_edge *b = *(const struct report_edge *const *)pb;
+	int c;
+
+	if (a->weight != b->weight) {
+		int64_t x = report_abs64(a->weight), y = report_abs64(b->weight);
+
+		if (x != y)
+			return x > y ? -1 : 1;
+	}
+	c = strcmp(g->nodes[a->src].printable, g->nodes[b->src].printable);
+	if (c)
+		return c;
+	return strcmp(g->nodes[a->dst].printable, g->nodes[b->dst].printable);
+}
+
+void report_sort_edges(const struct report_graph *g,
+		       const struct report_edge **edges, size_t n)
+{
+	qsort_r(edges, n, sizeof(*edges), cmp_edge, (void *)g);
+}
+
+/* Drops the edges into shown nodes that are under the cutoff. */
+static void trim_edges(struct report_graph *g, int64_t edge_cutoff)
+{
+	size_t i;
+
+	for (i = 0; i < g->nedges; i++) {
+		struct report_edge *e = &g->edges[i];
+		const struct report_node *dst = &g->nodes[e->dst];
+
+		if (report_abs64(e->weight) >= edge_cutoff ||
+		    !(dst->flat || dst->cum))
+			continue;
+		e->dropped = true;
+		g->dropped_edges++;
+	}
+}
+
+/* Marks nodes reached by the edges left. */
+static void mark_inline(struct report_graph *g)
 {
 	size_t i;
 
@@ -339,7 +480,7 @@ static void mark_inline(struct report_graph *g, int64_t edge_cutoff)
 		const struct report_edge *e = &g->edges[i];
 		struct report_node *dst = &g->nodes[e->dst];
 
-		if (report_abs64(e->weight) < edge_cutoff)
+		if (e->dropped)
 			continue;
 		if (e->is_inline)
 			dst->inline_in = true;
@@ -361,7 +502,7 @@ static int keep_and_rebuild(struct report_graph *g, const struct report_view *v,
 	return accumulate(g, v, true);
 }
 
-/* pprof's newTrimmedGraph, for a text report. */
+/* pprof's newTrimmedGraph (not its call-tree variant). */
 static int trim(struct report_graph *g, const struct report_view *v,
 		const struct report_options *o)
 {
@@ -371,8 +512,7 @@ static int trim(struct report_graph *g, const struct report_view *v,
 	for (i = 0; i < g->nshown; i++)
 		total += g->shown[i]->flat;
 	node_cutoff = report_abs64((int64_t)((double)total * o->nodefraction));
-	edge_cutoff =
-	    report_abs64((int64_t)((double)total * REPORT_EDGE_FRACTION));
+	edge_cutoff = report_abs64((int64_t)((double)total * o->edgefraction));
 
 	if (node_cutoff > 0) {
 		for (i = 0; i < g->nshown; i++)
@@ -385,24 +525,28 @@ static int trim(struct report_graph *g, const struct report_view *v,
 		}
 	}
 	g->orig_count = g->nshown;
-	sort_shown(g, o->cum);
+	if (sort_shown(g, o->cum))
+		return TRIAGE_ENOMEM;
 
 	if (o->nodecount > 0 && g->nshown > (size_t)o->nodecount) {
-		if (keep_and_rebuild(g, v, (size_t)o->nodecount))
+		if (keep_and_rebuild(g, v, (size_t)o->nodecount) ||
+		    sort_shown(g, o->cum))
 			return TRIAGE_ENOMEM;
-		sort_shown(g, o->cum);
 	}
-	mark_inline(g, edge_cutoff);
+	trim_edges(g, edge_cutoff);
+	mark_inline(g);
 	return 0;
 }
 
 int report_graph_build(struct report_graph *g, const struct report_view *v,
-		       const struct report_options *o, struct tprof_arena *a)
+		       const struct report_options *o, struct tprof_arena *a,
+		       unsigned mode)
 {
 	struct graph_ctx c = {.g = g, .a = a};
 	int rc;
 
 	memset(g, 0, sizeof(*g));
+	g->mode = mode;
 	tprof_index_init(&g->edge_ix);
 	tprof_index_init(&c.node_ix);
 	rc = create_nodes(&c, v);

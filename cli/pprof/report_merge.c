@@ -311,9 +311,16 @@ static int merge(struct merge_state *m, int64_t *sums, size_t *count)
 	*count = 0;
 	for (i = 0; i < p->nsamples; i++) {
 		const struct tprof_sample *s = &p->samples[i];
-		uint64_t h = sample_hash(m->c, s);
-		uint32_t pos = tprof_index_find(&m->c->ix, h, sample_eq, m, s);
+		uint64_t h;
+		uint32_t pos;
 
+		/* pprof skips these: they must not take a place first. */
+		for (k = 0; k < nv && !s->values[k]; k++)
+			;
+		if (k == nv)
+			continue;
+		h = sample_hash(m->c, s);
+		pos = tprof_index_find(&m->c->ix, h, sample_eq, m, s);
 		if (pos == TPROF_INDEX_NONE) {
 			pos = (uint32_t)(*count)++;
 			m->first[pos] = s;
