@@ -101,6 +101,12 @@ static int pick_index(const struct tprof *p, const char *si, size_t *out,
 	return bad_sample_index(p, si, err, errlen);
 }
 
+int report_sample_index(const struct tprof *p, const char *si, size_t *out,
+			char *err, size_t errlen)
+{
+	return pick_index(p, si, out, err, errlen);
+}
+
 void report_format(const struct report *r, char *buf, size_t len, int64_t v)
 {
 	report_scaled_label(buf, len, v, r->unit, r->out_unit);

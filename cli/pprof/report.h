@@ -32,6 +32,8 @@ struct report_options {
 	const char *source_path; /* -list: where sources are looked for,
 				  * ':'-separated; NULL: the current folder */
 	const char *source_name; /* shown nowhere unless pprof would */
+	bool compact_labels;	 /* graph reports leave out the profile's
+				  * header lines (as in pprof's shell) */
 };
 
 /* Fills `o` with pprof's defaults for -top. */
@@ -68,6 +70,18 @@ int report_list(FILE *out, const struct tprof *p,
 /* The call graph in Graphviz's DOT language. */
 int report_dot(FILE *out, const struct tprof *p, const struct report_options *o,
 	       char *err, size_t errlen);
+
+/*
+ * The value index -sample_index `si` selects in `p` (NULL: the default).
+ * 0, or TRIAGE_EINVAL with pprof's complaint in `err`.
+ */
+int report_sample_index(const struct tprof *p, const char *si, size_t *out,
+			char *err, size_t errlen);
+
+/* The profile's header lines (File, Type, Time, Duration...) alone,
+ * as the shell greets with them. */
+int report_header(FILE *out, const struct tprof *p,
+		  const struct report_options *o, char *err, size_t errlen);
 
 /* One profile given to report_combine(). */
 struct report_input {

@@ -161,7 +161,8 @@ void report_graph_labels(const struct report *r, const struct report_graph *g,
 	int64_t flat = 0;
 	size_t i;
 
-	profile_labels(r, line, ctx);
+	if (dot || !r->o->compact_labels)
+		profile_labels(r, line, ctx);
 	filter_labels(r->o, line, ctx);
 	for (i = 0; i < g->nshown; i++)
 		flat += g->shown[i]->flat;
@@ -194,4 +195,17 @@ void report_print_graph_labels(FILE *out, const struct report *r,
 			       const struct report_graph *g)
 {
 	report_graph_labels(r, g, false, print_line, out);
+}
+
+int report_header(FILE *out, const struct tprof *p,
+		  const struct report_options *o, char *err, size_t errlen)
+{
+	struct report r;
+	int rc = report_open(&r, p, o, err, errlen);
+
+	if (rc)
+		return rc;
+	report_print_profile_labels(out, &r);
+	report_close(&r);
+	return report_check_output(out, err, errlen);
 }

@@ -107,9 +107,11 @@ static const char *trim_path(const char *path, const char *search)
 /* Go's error text for a failed open: "open PATH: reason", lower case. */
 static void open_error(const char *path, int err, char *why, size_t len)
 {
+	size_t at = strlen("open ") + strlen(path) + strlen(": ");
+
 	snprintf(why, len, "open %s: %s", path, strerror(err));
-	why[strlen(path) + 6] =
-	    (char)tolower((unsigned char)why[strlen(path) + 6]);
+	if (at < len)
+		why[at] = (char)tolower((unsigned char)why[at]);
 }
 
 FILE *report_source_open(const char *path, const char *search, char *why,
