@@ -228,6 +228,13 @@ int report_symbol_regex(const struct report_options *o, regex_t *buf,
 char *report_path_clean(const char *path, struct tprof_arena *a);
 
 /*
+ * pprof's trimPath with no -trim_path: the part of `path` after
+ * "/<base of a search folder>/" (`search`: ':'-separated folders, "" for
+ * none), else after /proc/self/cwd/, else `path` itself.
+ */
+const char *report_trim_path(const char *path, const char *search);
+
+/*
  * Opens the source file `path` named in a profile, searching the
  * ':'-separated folders `search` as pprof does. NULL with Go's reason
  * in `why` when it cannot.

@@ -91,7 +91,12 @@ static int line_key(struct list_ctx *c, const struct tprof_location *l,
 	k->line = line->line;
 	k->start_line = line->function->start_line;
 	if (*line->function->filename) {
-		k->file = report_path_clean(line->function->filename, c->r->a);
+		/* As pprof names files: trimmed for -source_path, cleaned. */
+		const char *sp = c->r->o->source_path;
+
+		k->file = report_path_clean(
+		    report_trim_path(line->function->filename, sp ? sp : ""),
+		    c->r->a);
 		if (!k->file)
 			return TRIAGE_ENOMEM;
 	}

@@ -75,11 +75,7 @@ static void dir_base(const char *dir, size_t len, char *buf, size_t buflen)
 	snprintf(buf, buflen, "%s", report_path_base(tmp, b, sizeof(b)));
 }
 
-/*
- * pprof's trimPath with no -trim_path: the part of `path` after
- * "/<base of a search folder>/", else after /proc/self/cwd/.
- */
-static const char *trim_path(const char *path, const char *search)
+const char *report_trim_path(const char *path, const char *search)
 {
 	static const char *const prefixes[] = {"/proc/self/cwd/./",
 					       "/proc/self/cwd/"};
@@ -87,7 +83,7 @@ static const char *trim_path(const char *path, const char *search)
 	const char *dir = search, *found;
 	size_t i, len;
 
-	for (;;) {
+	for (; *search;) {
 		len = strcspn(dir, ":");
 		dir_base(dir, len, base, sizeof(base));
 		snprintf(want, sizeof(want), "/%s/", base);
@@ -118,7 +114,7 @@ FILE *report_source_open(const char *path, const char *search, char *why,
 			 size_t whylen)
 {
 	char dir[PATH_MAX], full[2 * PATH_MAX + 2];
-	const char *rel = trim_path(path, search), *d = search;
+	const char *rel = report_trim_path(path, search), *d = search;
 	size_t len;
 	FILE *f;
 
