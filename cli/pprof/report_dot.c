@@ -155,6 +155,7 @@ static void print_edge(FILE *out, const struct report *r,
 	const char *dst = g->nodes[e->dst].printable;
 	char w[64], color[16];
 	int64_t weight, width;
+	int k;
 
 	report_format(r, w, sizeof(w), e->weight);
 	fprintf(out, "N%u -> N%u [label=\" %s%s\"", ids[e->src], ids[e->dst],
@@ -172,11 +173,14 @@ static void print_edge(FILE *out, const struct report *r,
 			  false, color, sizeof(color));
 		fprintf(out, " color=\"%s\"", color);
 	}
-	fputs(" tooltip=\"", out);
-	put_escaped(out, src);
-	fprintf(out, " %s ", e->residual ? "..." : "->");
-	put_escaped(out, dst);
-	fprintf(out, " (%s)\"%s]\n", w, e->residual ? " style=\"dotted\"" : "");
+	for (k = 0; k < 2; k++) { /* the edge's and its label's */
+		fputs(k ? " labeltooltip=\"" : " tooltip=\"", out);
+		put_escaped(out, src);
+		fprintf(out, " %s ", e->residual ? "..." : "->");
+		put_escaped(out, dst);
+		fprintf(out, " (%s)\"", w);
+	}
+	fprintf(out, "%s]\n", e->residual ? " style=\"dotted\"" : "");
 }
 
 /* The nodes shown, numbered from 1 in order, and their edges. */

@@ -471,6 +471,94 @@ static void trim_edges(struct report_graph *g, int64_t edge_cutoff)
 	}
 }
 
+/* The edges into each node, lightest last: in[start[n], start[n+1]). */
+struct in_edges {
+	const struct report_edge **in;
+	size_t *start;
+	uint32_t *seen; /* per node: the last search that reached it */
+	uint32_t *queue;
+};
+
+/* Whether e->src reaches e->dst by a path that avoids e. */
+static bool redundant(const struct report_graph *g, const struct in_edges *ie,
+		      const struct report_edge *e, uint32_t search)
+{
+	size_t head = 0, tail = 0, k;
+
+	ie->queue[tail++] = e->dst;
+	ie->seen[e->dst] = search;
+	while (head < tail) {
+		uint32_t n = ie->queue[head++];
+
+		for (k = ie->start[n]; k < ie->start[n + 1]; k++) {
+			const struct report_edge *x = ie->in[k];
+
+			if (x == e || x->dropped || ie->seen[x->src] == search)
+				continue;
+			if (x->src == e->src)
+				return true;
+			ie->seen[x->src] = search;
+			ie->queue[tail++] = x->src;
+		}
+	}
+	return false;
+}
+
+/*
+ * pprof's last step for pictures: an edge over removed nodes (residual)
+ * goes when its ends are joined another way. Nodes are visited from the
+ * last shown, each one's residual edges from the lightest, stopping at
+ * its first real call.
+ */
+static int remove_redundant_edges(struct report_graph *g)
+{
+	struct in_edges ie;
+	size_t i, k, n = g->nnodes, *fill;
+	uint32_t search = 0;
+	int rc = TRIAGE_ENOMEM;
+
+	ie.in = calloc(g->nedges + 1, sizeof(*ie.in));
+	ie.start = calloc(n + 1, sizeof(*ie.start));
+	fill = calloc(n + 1, sizeof(*fill));
+	ie.seen = calloc(n + 1, sizeof(*ie.seen));
+	ie.queue = calloc(n + 1, sizeof(*ie.queue));
+	if (!ie.in || !ie.start || !fill || !ie.seen || !ie.queue)
+		goto out;
+	for (i = 0; i < g->nedges; i++)
+		if (!g->edges[i].dropped)
+			ie.start[g->edges[i].dst + 1]++;
+	for (i = 0; i < n; i++)
+		ie.start[i + 1] += ie.start[i];
+	for (i = 0; i < g->nedges; i++)
+		if (!g->edges[i].dropped)
+			ie.in[ie.start[g->edges[i].dst] +
+			      fill[g->edges[i].dst]++] = &g->edges[i];
+	for (i = 0; i < n; i++)
+		report_sort_edges(g, ie.in + ie.start[i],
+				  ie.start[i + 1] - ie.start[i]);
+
+	for (i = g->nshown; i-- > 0;) {
+		uint32_t id = (uint32_t)(g->shown[i] - g->nodes);
+
+		for (k = ie.start[id + 1]; k-- > ie.start[id];) {
+			struct report_edge *e = (struct report_edge *)ie.in[k];
+
+			if (!e->residual)
+				break;
+			if (redundant(g, &ie, e, ++search))
+				e->dropped = true;
+		}
+	}
+	rc = 0;
+out:
+	free(ie.in);
+	free(ie.start);
+	free(fill);
+	free(ie.seen);
+	free(ie.queue);
+	return rc;
+}
+
 /* Marks nodes reached by the edges left. */
 static void mark_inline(struct report_graph *g)
 {
@@ -534,6 +622,8 @@ static int trim(struct report_graph *g, const struct report_view *v,
 			return TRIAGE_ENOMEM;
 	}
 	trim_edges(g, edge_cutoff);
+	if ((g->mode & GRAPH_VISUAL) && remove_redundant_edges(g))
+		return TRIAGE_ENOMEM;
 	mark_inline(g);
 	return 0;
 }

@@ -333,19 +333,27 @@ static void cmd_flame(struct shell *sh, int argc, char **argv)
 
 static void cmd_options(struct shell *sh, int argc, char **argv)
 {
+	char value[64];
 	size_t i;
 
 	for (i = 0; i < NSETTINGS; i++) {
 		const void *field = (const char *)sh->o + settings[i].offset;
+		const char *s = value;
 
-		printf("  %-14s = ", settings[i].name);
-		if (settings[i].kind == SET_INT)
-			printf("%d", *(const int *)field);
+		if (settings[i].kind == SET_INT && *(const int *)field < 0)
+			s = "(default)";
+		else if (settings[i].kind == SET_INT)
+			snprintf(value, sizeof(value), "%d",
+				 *(const int *)field);
 		else if (settings[i].kind == SET_DOUBLE)
-			printf("%g", *(const double *)field);
-		else if (*(const char *const *)field)
-			printf("%s", *(const char *const *)field);
-		printf("%*s// %s\n", 2, "", settings[i].help);
+			snprintf(value, sizeof(value), "%g",
+				 *(const double *)field);
+		else
+			s = *(const char *const *)field
+				? *(const char *const *)field
+				: "";
+		printf("  %-14s = %-16s // %s\n", settings[i].name, s,
+		       settings[i].help);
 	}
 }
 

@@ -21,3 +21,11 @@ set_target_properties(random-profile PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 target_compile_options(random-profile PRIVATE ${TRIAGE_WARNINGS})
 target_link_libraries(random-profile PRIVATE triage_static)
+
+# pty_drive: types into a program on a pseudo-terminal, for the test of
+# the pprof shell (tests/e2e/pprof_shell.sh).
+add_executable(pty_drive ${CMAKE_CURRENT_LIST_DIR}/pty_drive.c)
+set_target_properties(pty_drive PROPERTIES
+  RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+target_compile_options(pty_drive PRIVATE ${TRIAGE_WARNINGS})
+target_link_libraries(pty_drive PRIVATE util)
