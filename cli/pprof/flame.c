@@ -166,19 +166,21 @@ static int build_tree(struct flame *f)
 
 		if (!s->value)
 			continue;
-		f->nodes[ROOT].value += s->value;
-		f->nodes[ROOT].width += w;
+		f->nodes[ROOT].value = report_add(f->nodes[ROOT].value, s->value);
+		f->nodes[ROOT].width = report_add(f->nodes[ROOT].width, w);
 		for (j = s->nlocs; j-- > 0;) {
 			size_t li = (size_t)(s->locs[j] - v->p->locations);
 
 			for (k = f->loc_start[li + 1]; k-- > f->loc_start[li];) {
 				if (child(f, at, f->loc_names[k], &at))
 					return TRIAGE_ENOMEM;
-				f->nodes[at].value += s->value;
-				f->nodes[at].width += w;
+				f->nodes[at].value =
+				    report_add(f->nodes[at].value, s->value);
+				f->nodes[at].width =
+				    report_add(f->nodes[at].width, w);
 			}
 		}
-		f->nodes[at].self += s->value;
+		f->nodes[at].self = report_add(f->nodes[at].self, s->value);
 	}
 	return 0;
 }

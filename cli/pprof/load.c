@@ -147,11 +147,15 @@ int load_profiles(const struct load_request *req, struct load_result *out)
 		}
 		out->nparts++;
 	}
-	if (n == 1) {
+	if (n == 1)
 		out->p = out->parts[0];
-		return 0;
+	else if (combine(req, out) < 0) {
+		load_result_free(out);
+		return -1;
 	}
-	if (combine(req, out) < 0) {
+	/* pprof names functions so after merging; reports read them. */
+	if (report_simplify_names(out->p)) {
+		fprintf(stderr, "triage pprof: out of memory\n");
 		load_result_free(out);
 		return -1;
 	}

@@ -104,7 +104,7 @@ static void usage(FILE *out)
 		"usage: triage pprof [OPTIONS] SOURCE...\n\n"
 		"Reads profiles and reports on them as go tool pprof does; "
 		"with no report\nflag, opens an interactive shell (on a "
-		"terminal; elsewhere prints the top 10).\nSeveral SOURCEs "
+		"terminal; otherwise prints the top 10).\nSeveral SOURCEs "
 		"are merged. A SOURCE is:\n"
 		"  http://HOST:PORT[/PATH]  a pprof endpoint (default PATH "
 		"/debug/pprof/profile)\n"
@@ -273,7 +273,8 @@ static int act(const struct load_result *lr, const struct pprof_report *rep)
 		return CLI_FAIL;
 	if (!rep && opts.flame)
 		return 0;
-	if (!rep && isatty(STDIN_FILENO))
+	/* A prompt only for a person: both ends on a terminal. */
+	if (!rep && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
 		return pprof_shell(lr->p, lr->title, &ro);
 	if (!rep) {
 		rep = pprof_report_find("top");

@@ -83,6 +83,14 @@ int report_sample_index(const struct tprof *p, const char *si, size_t *out,
 int report_header(FILE *out, const struct tprof *p,
 		  const struct report_options *o, char *err, size_t errlen);
 
+/*
+ * Gives functions the short names go tool pprof shows (report_names.c):
+ * mangled names demangled, demangled C++ without parameters and
+ * template arguments; names a producer set itself are kept. 0 or
+ * TRIAGE_ENOMEM.
+ */
+int report_simplify_names(struct tprof *p);
+
 /* One profile given to report_combine(). */
 struct report_input {
 	const struct tprof *p;

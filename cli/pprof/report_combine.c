@@ -19,6 +19,7 @@
 #include "report_internal.h"
 #include "triage.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,7 +93,8 @@ static int combine_header(struct tprof *out, const struct report_input *in,
 		/* pprof's rule, quirks included: 0 when any later one is 0. */
 		if (!out->time_nanos || p->time_nanos < out->time_nanos)
 			out->time_nanos = p->time_nanos;
-		out->duration_nanos += p->duration_nanos;
+		out->duration_nanos =
+		    report_add(out->duration_nanos, p->duration_nanos);
 		if (!out->period || out->period < p->period)
 			out->period = p->period;
 		if (!*out->default_sample_type)
@@ -177,6 +179,26 @@ static void copy_places(struct tprof *out, const struct tprof *p,
 	out->nfunctions += p->nfunctions;
 }
 
+/* As pprof's Scale: int64(float64(v) * ratio); negation exact and
+ * wrapping, results past int64 clamped (Go leaves them undefined). */
+static int64_t scale(int64_t v, double ratio)
+{
+	double x;
+
+	if (ratio == 1)
+		return v;
+	if (ratio == -1)
+		return (int64_t)(0 - (uint64_t)v);
+	x = (double)v * ratio;
+	if (x != x)
+		return 0;
+	if (x >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (x <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)x;
+}
+
 /* Copies one input's samples: stacks re-pointed, values scaled. */
 static int copy_samples(struct tprof *out, const struct report_input *in,
 			struct tprof_arena *a)
@@ -200,12 +222,8 @@ static int copy_samples(struct tprof *out, const struct report_input *in,
 			return TRIAGE_ENOMEM;
 		for (j = 0; j < s->nlocations; j++)
 			c->locations[j] = l0 + (s->locations[j] - p->locations);
-		/* As pprof's Scale: int64(float64(v) * ratio). */
 		for (j = 0; j < nv; j++)
-			c->values[j] = in->scale == 1
-					   ? s->values[j]
-					   : (int64_t)((double)s->values[j] *
-						       in->scale);
+			c->values[j] = scale(s->values[j], in->scale);
 		c->nlabels = 0;
 		for (j = 0; j < s->nlabels; j++)
 			if (!in->diff_base ||

@@ -161,8 +161,8 @@ static void print_edge(FILE *out, const struct report *r,
 	fprintf(out, "N%u -> N%u [label=\" %s%s\"", ids[e->src], ids[e->dst],
 		w, e->is_inline ? "\\n (inline)" : "");
 	if (r->total) {
-		weight = report_abs64(e->weight * 100 / r->total);
-		width = report_abs64(e->weight * 5 / r->total);
+		weight = report_abs64(report_mul(e->weight, 100) / r->total);
+		width = report_abs64(report_mul(e->weight, 5) / r->total);
 		if (weight > 0)
 			fprintf(out, " weight=%d",
 				1 + (int)(weight < 100 ? weight : 100));

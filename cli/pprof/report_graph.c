@@ -214,7 +214,7 @@ static int edge_add(struct report_graph *g, uint32_t src, uint32_t dst,
 	if (e->stamp == stamp)
 		return 0;
 	e->stamp = stamp;
-	e->weight += w;
+	e->weight = report_add(e->weight, w);
 	if (!is_inline)
 		e->is_inline = false;
 	if (residual)
@@ -249,7 +249,7 @@ static int add_sample(struct report_graph *g, const struct report_view *v,
 			}
 			if (node->stamp != stamp) {
 				node->stamp = stamp;
-				node->cum += s->value;
+				node->cum = report_add(node->cum, s->value);
 			}
 			if (parent != NO_NODE && id != parent &&
 			    (node->may_inline || (g->mode & GRAPH_ALL_EDGES)) &&
@@ -261,7 +261,8 @@ static int add_sample(struct report_graph *g, const struct report_view *v,
 		}
 	}
 	if (parent != NO_NODE && !residual)
-		g->nodes[parent].flat += s->value;
+		g->nodes[parent].flat =
+		    report_add(g->nodes[parent].flat, s->value);
 	return 0;
 }
 
@@ -410,7 +411,8 @@ static int entropy_scores(struct report_graph *g)
 			    entropy_term((double)n->flat, en[i].total[1]);
 		for (k = 0; k < 2; k++)
 			score += en[i].any[k] ? en[i].score[k] : 1;
-		n->score = (int64_t)(score * (double)n->cum) + n->flat;
+		n->score =
+		    report_add(report_dtoi(score * (double)n->cum), n->flat);
 	}
 	free(en);
 	return 0;
@@ -598,9 +600,9 @@ static int trim(struct report_graph *g, const struct report_view *v,
 	size_t i, nkeep = 0;
 
 	for (i = 0; i < g->nshown; i++)
-		total += g->shown[i]->flat;
-	node_cutoff = report_abs64((int64_t)((double)total * o->nodefraction));
-	edge_cutoff = report_abs64((int64_t)((double)total * o->edgefraction));
+		total = report_add(total, g->shown[i]->flat);
+	node_cutoff = report_abs64(report_dtoi((double)total * o->nodefraction));
+	edge_cutoff = report_abs64(report_dtoi((double)total * o->edgefraction));
 
 	if (node_cutoff > 0) {
 		for (i = 0; i < g->nshown; i++)

@@ -23,6 +23,27 @@
 /* pprof's -edgefraction default: lighter edges are dropped. */
 #define REPORT_EDGE_FRACTION 0.001
 
+/* a + b wrapping around as Go's int64 does (no undefined overflow). */
+static inline int64_t report_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+/* a * b wrapping around as Go's int64 does. */
+static inline int64_t report_mul(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a * (uint64_t)b);
+}
+
+/* int64(x) as Go computes it on amd64: NaN and values past the range
+ * give INT64_MIN (C leaves them undefined). */
+static inline int64_t report_dtoi(double x)
+{
+	if (!(x > -9223372036854775808.0 && x < 9223372036854775808.0))
+		return INT64_MIN;
+	return (int64_t)x;
+}
+
 /* |v| as Go's pprof computes it (INT64_MIN stays negative). */
 static inline int64_t report_abs64(int64_t v)
 {

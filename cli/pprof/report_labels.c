@@ -58,7 +58,7 @@ static void duration_line(const struct report *r, char *line, size_t len)
 			    "auto");
 	report_format(r, b, sizeof(b), r->total);
 	if (!strcmp(unit, "ns") && total_ns != 0) {
-		report_percentage(c, sizeof(c), (int64_t)total_ns,
+		report_percentage(c, sizeof(c), report_dtoi(total_ns),
 				  r->p->duration_nanos);
 		snprintf(pct, sizeof(pct), "(%s)", c);
 	}
@@ -147,7 +147,7 @@ static void dropped_label(const struct report *r, size_t n, const char *what,
 	char a[64], buf[160];
 
 	report_format(r, a, sizeof(a),
-		      report_abs64((int64_t)((double)r->total * fraction)));
+		      report_abs64(report_dtoi((double)r->total * fraction)));
 	snprintf(buf, sizeof(buf), "Dropped %zu %s%s (%s <= %s)", n, what,
 		 n > 1 ? "s" : "", key, a);
 	line(ctx, buf);
@@ -165,7 +165,7 @@ void report_graph_labels(const struct report *r, const struct report_graph *g,
 		profile_labels(r, line, ctx);
 	filter_labels(r->o, line, ctx);
 	for (i = 0; i < g->nshown; i++)
-		flat += g->shown[i]->flat;
+		flat = report_add(flat, g->shown[i]->flat);
 	report_format(r, a, sizeof(a), flat);
 	report_format(r, b, sizeof(b), r->total);
 	report_percentage(pct, sizeof(pct), flat, r->total);

@@ -159,13 +159,14 @@ static void accumulate(struct list_ctx *c)
 				n = &c->nodes[c->loc_nodes[k]];
 				if (n->stamp != i + 1) {
 					n->stamp = i + 1;
-					n->cum += s->value;
+					n->cum = report_add(n->cum, s->value);
 				}
 			}
 		}
 		j = c->loc_start[s->locs[0] - v->p->locations];
 		if (c->loc_nodes[j] != NO_NODE)
-			c->nodes[c->loc_nodes[j]].flat += s->value;
+			c->nodes[c->loc_nodes[j]].flat = report_add(
+			    c->nodes[c->loc_nodes[j]].flat, s->value);
 	}
 }
 
@@ -214,8 +215,8 @@ static void print_source(FILE *out, const struct report *r, FILE *src,
 		for (; k < n && ns[k]->line < lineno; k++)
 			;
 		for (; k < n && ns[k]->line == lineno; k++) {
-			flat += ns[k]->flat;
-			cum += ns[k]->cum;
+			flat = report_add(flat, ns[k]->flat);
+			cum = report_add(cum, ns[k]->cum);
 		}
 		fprintf(out, "%10s %10s %6lld:%s\n",
 			value_or_dot(r, flat, a, sizeof(a)),
@@ -239,8 +240,8 @@ static void print_routine(FILE *out, const struct report *r,
 	start = ns[0]->start_line ? ns[0]->start_line : ns[0]->line - MARGIN;
 	end = ns[0]->line + MARGIN;
 	for (i = 0; i < n; i++) {
-		fsum += ns[i]->flat;
-		csum += ns[i]->cum;
+		fsum = report_add(fsum, ns[i]->flat);
+		csum = report_add(csum, ns[i]->cum);
 		s = ns[i]->start_line ? ns[i]->start_line
 				      : ns[i]->line - MARGIN;
 		if (s < start)

@@ -25,7 +25,7 @@ static void print_rows(FILE *out, const struct report *r,
 
 		if (n->inline_in)
 			inl = n->call_in ? " (partial-inline)" : " (inline)";
-		sum += n->flat;
+		sum = report_add(sum, n->flat);
 		report_format(r, flat, sizeof(flat), n->flat);
 		report_format(r, cum, sizeof(cum), n->cum);
 		report_percentage(fp, sizeof(fp), n->flat, r->total);

@@ -97,7 +97,7 @@ static void print_node(FILE *out, const struct report *r,
 		print_edge(out, r, adj->in[j],
 			   g->nodes[adj->in[j]->src].printable, n->cum);
 
-	*sum += n->flat;
+	*sum = report_add(*sum, n->flat);
 	report_format(r, flat, sizeof(flat), n->flat);
 	report_format(r, cum, sizeof(cum), n->cum);
 	report_percentage(fp, sizeof(fp), n->flat, r->total);

@@ -47,6 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!sink || tprof_decode(data, size, FUZZ_MAX_BYTES, &p, err,
 				  sizeof(err)))
 		return 0;
+	if (report_simplify_names(p)) {
+		tprof_free(p);
+		return 0;
+	}
 	report_options_init(&o);
 	all_reports(p, &o);
 
