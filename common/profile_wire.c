@@ -193,7 +193,8 @@ static int keep_field(struct pw_split *s, size_t *cap, const uint8_t *from,
 {
 	size_t n = (size_t)(to - from);
 
-	if (grow((void **)&s->rest, cap, s->rest_len + n, 1))
+	/* One byte more: protobuf-c wants a buffer, even for nothing. */
+	if (grow((void **)&s->rest, cap, s->rest_len + n + 1, 1))
 		return TRIAGE_ENOMEM;
 	memcpy(s->rest + s->rest_len, from, n);
 	s->rest_len += n;
@@ -237,7 +238,6 @@ int pw_split(const uint8_t *raw, size_t len, struct pw_split *out)
 		out->nvalues += scratch.nvalues;
 		out->nlabels += scratch.nlabels;
 	}
-	/* protobuf-c wants a buffer, even an empty one. */
 	if (!rc && !out->rest)
 		rc = keep_field(out, &rest_cap, raw, raw);
 	pw_sample_free(&scratch);
