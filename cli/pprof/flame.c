@@ -64,24 +64,6 @@ static int intern(struct flame *f, const char *s, uint32_t *id)
 	return 0;
 }
 
-/* A frame's name as pprof's function-level reports print it. */
-static const char *frame_name(const struct tprof_location *l,
-			      const struct tprof_line *line, char *buf,
-			      size_t len)
-{
-	char base[4096];
-
-	if (line && *line->function->name)
-		return line->function->name;
-	if (l->mapping && *l->mapping->filename) {
-		snprintf(buf, len, "[%s]",
-			 report_path_base(l->mapping->filename, base,
-					  sizeof(base)));
-		return buf;
-	}
-	return "<unknown>";
-}
-
 /* Names every line of every location (innermost first). */
 static int name_locations(struct flame *f)
 {
@@ -103,7 +85,7 @@ static int name_locations(struct flame *f)
 		f->loc_start[i] = n;
 		for (j = 0; j < (vl->nlines ? vl->nlines : 1); j++) {
 			const char *s =
-			    frame_name(&p->locations[i],
+			    report_frame_name(&p->locations[i],
 				       vl->nlines ? vl->lines[j] : NULL, buf,
 				       sizeof(buf));
 

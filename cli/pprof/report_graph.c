@@ -67,6 +67,23 @@ const char *report_path_base(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+const char *report_frame_name(const struct tprof_location *l,
+			      const struct tprof_line *line, char *buf,
+			      size_t len)
+{
+	char base[4096];
+
+	if (line && *line->function->name)
+		return line->function->name;
+	if (l->mapping && *l->mapping->filename) {
+		snprintf(buf, len, "[%s]",
+			 report_path_base(l->mapping->filename, base,
+					  sizeof(base)));
+		return buf;
+	}
+	return "<unknown>";
+}
+
 /* Sets the two strings a node is shown and tie-broken by. */
 static int node_names(struct graph_ctx *c, struct report_node *n)
 {
@@ -294,61 +311,50 @@ static int accumulate(struct report_graph *g, const struct report_view *v,
 	return 0;
 }
 
-static int cmp_flat(const void *pa, const void *pb)
+/* Heaviest |value| first. */
+static int cmp_weight(int64_t x, int64_t y)
 {
-	const struct report_node *a = *(struct report_node *const *)pa;
-	const struct report_node *b = *(struct report_node *const *)pb;
-	int64_t x = report_abs64(a->flat), y = report_abs64(b->flat);
-	int c;
-
-	if (x != y)
-		return x > y ? -1 : 1;
-	c = strcmp(a->printable, b->printable);
-	if (c)
-		return c;
-	x = report_abs64(a->cum);
-	y = report_abs64(b->cum);
-	if (x != y)
-		return x > y ? -1 : 1;
-	return strcmp(a->info, b->info);
+	x = report_abs64(x);
+	y = report_abs64(y);
+	return x == y ? 0 : x > y ? -1 : 1;
 }
 
-static int cmp_cum(const void *pa, const void *pb)
+/*
+ * pprof's orders of nodes: by a first value (heaviest first), the name,
+ * a second value, then the full identity, so the order is total.
+ */
+static int cmp_nodes(const void *pa, const void *pb, int64_t a1, int64_t b1,
+		     int64_t a2, int64_t b2)
 {
 	const struct report_node *a = *(struct report_node *const *)pa;
 	const struct report_node *b = *(struct report_node *const *)pb;
-	int64_t x = report_abs64(a->cum), y = report_abs64(b->cum);
-	int c;
+	int c = cmp_weight(a1, b1);
 
-	if (x != y)
-		return x > y ? -1 : 1;
-	c = strcmp(a->printable, b->printable);
-	if (c)
-		return c;
-	x = report_abs64(a->flat);
-	y = report_abs64(b->flat);
-	if (x != y)
-		return x > y ? -1 : 1;
-	return strcmp(a->info, b->info);
+	if (!c)
+		c = strcmp(a->printable, b->printable);
+	if (!c)
+		c = cmp_weight(a2, b2);
+	return c ? c : strcmp(a->info, b->info);
 }
 
-static int cmp_score(const void *pa, const void *pb)
-{
-	const struct report_node *a = *(struct report_node *const *)pa;
-	const struct report_node *b = *(struct report_node *const *)pb;
-	int64_t x = report_abs64(a->score), y = report_abs64(b->score);
-	int c;
+#define NODE(p) (*(struct report_node *const *)(p))
 
-	if (x != y)
-		return x > y ? -1 : 1;
-	c = strcmp(a->printable, b->printable);
-	if (c)
-		return c;
-	x = report_abs64(a->flat);
-	y = report_abs64(b->flat);
-	if (x != y)
-		return x > y ? -1 : 1;
-	return strcmp(a->info, b->info);
+static int cmp_flat(const void *a, const void *b)
+{
+	return cmp_nodes(a, b, NODE(a)->flat, NODE(b)->flat, NODE(a)->cum,
+			 NODE(b)->cum);
+}
+
+static int cmp_cum(const void *a, const void *b)
+{
+	return cmp_nodes(a, b, NODE(a)->cum, NODE(b)->cum, NODE(a)->flat,
+			 NODE(b)->flat);
+}
+
+static int cmp_score(const void *a, const void *b)
+{
+	return cmp_nodes(a, b, NODE(a)->score, NODE(b)->score, NODE(a)->flat,
+			 NODE(b)->flat);
 }
 
 /* Per node: the weights on each side, and their entropy so far. */

@@ -77,6 +77,15 @@ void report_scaled_label(char *buf, size_t len, int64_t value, const char *from,
 /* Go's filepath.Base of `path`, in `buf` (or a constant). */
 const char *report_path_base(const char *path, char *buf, size_t len);
 
+/*
+ * A frame's name as function-level reports print it: its function's
+ * name, else "[base name of the mapping's file]", else "<unknown>"
+ * (`line` NULL for a location without lines). May use `buf`.
+ */
+const char *report_frame_name(const struct tprof_location *l,
+			      const struct tprof_line *line, char *buf,
+			      size_t len);
+
 /* |value| / total as pprof prints it: "%5.2f%%", "%5.2g%%" or "  100%". */
 void report_percentage(char *buf, size_t len, int64_t value, int64_t total);
 

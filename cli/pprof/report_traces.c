@@ -16,24 +16,6 @@
 	"-----------+---------------------------------------------------" \
 	"----"
 
-/* A frame's name as pprof's graph nodes print at function level. */
-static const char *frame_name(const struct tprof_location *l,
-			      const struct tprof_line *line, char *buf,
-			      size_t len)
-{
-	char base[4096];
-
-	if (line && *line->function->name)
-		return line->function->name;
-	if (l->mapping && *l->mapping->filename) {
-		snprintf(buf, len, "[%s]",
-			 report_path_base(l->mapping->filename, base,
-					  sizeof(base)));
-		return buf;
-	}
-	return "<unknown>";
-}
-
 /*
  * The unit of numeric label `key`, as pprof picks it: the first unit
  * any sample gives it, else "bytes" for alignment and request, else the
@@ -140,7 +122,7 @@ static int print_sample(FILE *out, const struct report *r,
 
 		for (j = 0; j < n; j++) {
 			const char *fn =
-			    frame_name(l, vl->nlines ? vl->lines[j] : NULL,
+			    report_frame_name(l, vl->nlines ? vl->lines[j] : NULL,
 				       name, sizeof(name));
 
 			fprintf(out, "%*s   %s%s\n",
