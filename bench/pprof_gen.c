@@ -42,7 +42,7 @@ static unsigned callee[NFUNCS][CALLEES];
 
 static void make_functions(struct tprof_builder *b, uint64_t map)
 {
-	static const char *const modules[] = {"net", "http", "db", "cache",
+	static const char *const modules[] = {"net",  "http", "db", "cache",
 					      "json", "auth", "io", "sched"};
 	char name[160], file[96];
 	size_t f, k;
@@ -66,9 +66,9 @@ static void make_functions(struct tprof_builder *b, uint64_t map)
 			    b, map, 0x400000 + f * 0x100 + k * 8, &line, 1);
 		}
 		for (k = 0; k < CALLEES; k++)
-			callee[f][k] = (unsigned)((f * 31 + k * 97 +
-						   rnd(NFUNCS / 4) + 1) %
-						  NFUNCS);
+			callee[f][k] =
+			    (unsigned)((f * 31 + k * 97 + rnd(NFUNCS / 4) + 1) %
+				       NFUNCS);
 	}
 }
 
@@ -80,7 +80,8 @@ static void make_stack(struct stack *s)
 
 	for (i = 0; i < depth; i++) {
 		k = rnd(CALLEES);
-		path[i] = i + 1 == depth ? func_loc[f][CALLEES] : func_loc[f][k];
+		path[i] =
+		    i + 1 == depth ? func_loc[f][CALLEES] : func_loc[f][k];
 		f = callee[f][k];
 	}
 	for (i = 0; i < depth; i++)
@@ -113,10 +114,9 @@ int main(int argc, char **argv)
 	tprof_add_sample_type(b, "cpu", "nanoseconds");
 	tprof_set_period(b, "cpu", "nanoseconds", 10000000);
 	tprof_set_time(b, 1700000000000000000LL, 600000000000LL);
-	map = tprof_add_mapping(b, 0x400000, 0x800000, 0, "/usr/bin/svc",
-				"0123456789abcdef", TPROF_HAS_FUNCTIONS |
-				    TPROF_HAS_FILENAMES |
-				    TPROF_HAS_LINE_NUMBERS);
+	map = tprof_add_mapping(
+	    b, 0x400000, 0x800000, 0, "/usr/bin/svc", "0123456789abcdef",
+	    TPROF_HAS_FUNCTIONS | TPROF_HAS_FILENAMES | TPROF_HAS_LINE_NUMBERS);
 	make_functions(b, map);
 	for (i = 0; i < nstacks; i++)
 		make_stack(&stacks[i]);

@@ -158,8 +158,8 @@ int pw_sample_parse(const uint8_t *p, size_t len, struct pw_sample *s)
 			break;
 		case 2:
 			rc = read_repeated(&c, wire, &payload,
-					   (uint64_t **)&s->values,
-					   &s->nvalues, &s->values_cap);
+					   (uint64_t **)&s->values, &s->nvalues,
+					   &s->values_cap);
 			break;
 		case 3:
 			if (wire != WIRE_LEN)
@@ -223,9 +223,8 @@ int pw_split(const uint8_t *raw, size_t len, struct pw_split *out)
 			rc = keep_field(out, &rest_cap, start, c.p);
 			continue;
 		}
-		rc = pw_sample_parse(payload.p,
-				     (size_t)(payload.end - payload.p),
-				     &scratch);
+		rc = pw_sample_parse(
+		    payload.p, (size_t)(payload.end - payload.p), &scratch);
 		if (!rc)
 			rc = grow((void **)&out->samples, &cap,
 				  out->nsamples + 1, sizeof(*out->samples));

@@ -53,8 +53,8 @@ static int intern(struct flame *f, const char *s, uint32_t *id)
 		char *copy = tprof_arena_strndup(f->r->a, s, strlen(s));
 
 		if (!copy || f->nnames >= TPROF_INDEX_MAX ||
-		    tprof_grow((void **)&f->names, &f->names_cap,
-			       f->nnames + 1, sizeof(*f->names)) ||
+		    tprof_grow((void **)&f->names, &f->names_cap, f->nnames + 1,
+			       sizeof(*f->names)) ||
 		    tprof_index_add(&f->name_ix, h, (uint32_t)f->nnames))
 			return TRIAGE_ENOMEM;
 		pos = (uint32_t)f->nnames;
@@ -84,10 +84,9 @@ static int name_locations(struct flame *f)
 
 		f->loc_start[i] = n;
 		for (j = 0; j < (vl->nlines ? vl->nlines : 1); j++) {
-			const char *s =
-			    report_frame_name(&p->locations[i],
-				       vl->nlines ? vl->lines[j] : NULL, buf,
-				       sizeof(buf));
+			const char *s = report_frame_name(
+			    &p->locations[i], vl->nlines ? vl->lines[j] : NULL,
+			    buf, sizeof(buf));
 
 			if (intern(f, s, &f->loc_names[n++]))
 				return TRIAGE_ENOMEM;
@@ -106,8 +105,7 @@ static bool child_eq(const void *ctx, uint32_t pos, const void *key)
 }
 
 /* The child of `parent` named `name`, created on first sight. */
-static int child(struct flame *f, uint32_t parent, uint32_t name,
-		 uint32_t *id)
+static int child(struct flame *f, uint32_t parent, uint32_t name, uint32_t *id)
 {
 	uint32_t key[2] = {parent, name};
 	uint64_t h = tprof_hash_add(tprof_hash_u64(parent), name);
@@ -148,12 +146,14 @@ static int build_tree(struct flame *f)
 
 		if (!s->value)
 			continue;
-		f->nodes[ROOT].value = report_add(f->nodes[ROOT].value, s->value);
+		f->nodes[ROOT].value =
+		    report_add(f->nodes[ROOT].value, s->value);
 		f->nodes[ROOT].width = report_add(f->nodes[ROOT].width, w);
 		for (j = s->nlocs; j-- > 0;) {
 			size_t li = (size_t)(s->locs[j] - v->p->locations);
 
-			for (k = f->loc_start[li + 1]; k-- > f->loc_start[li];) {
+			for (k = f->loc_start[li + 1];
+			     k-- > f->loc_start[li];) {
 				if (child(f, at, f->loc_names[k], &at))
 					return TRIAGE_ENOMEM;
 				f->nodes[at].value =

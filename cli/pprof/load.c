@@ -109,9 +109,9 @@ static int combine(const struct load_request *req, struct load_result *r)
 		bool is_base = i >= req->nsources;
 
 		in[i].p = r->parts[i];
-		in[i].name = is_base ? (req->diff_base ? req->diff_base
-						       : req->base)
-				     : req->sources[i];
+		in[i].name = is_base
+				 ? (req->diff_base ? req->diff_base : req->base)
+				 : req->sources[i];
 		in[i].scale = is_base ? -1 : 1;
 		in[i].diff_base = is_base && req->diff_base;
 	}

@@ -84,7 +84,8 @@ static int run_dot(const char *file, FILE *out, char *err, size_t errlen)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		snprintf(err, errlen, "Graphviz's dot failed to draw the graph");
+		snprintf(err, errlen,
+			 "Graphviz's dot failed to draw the graph");
 		return -1;
 	}
 	return 0;

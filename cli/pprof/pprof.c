@@ -119,11 +119,12 @@ static void usage(FILE *out)
 		"token. Regexes are POSIX\nextended ones (pprof's are RE2: "
 		"no \\d, \\w or (?i) here).\n\noptions:\n");
 	cli_flags_print(out, pprof_flags, "-");
-	fprintf(out, "\nexamples:\n"
-		     "  triage pprof -seconds 10 http://127.0.0.1:6060\n"
-		     "  triage pprof -top 4242:/debug/pprof/heap\n"
-		     "  triage pprof -flame cpu.html cpu.pb.gz\n"
-		     "  triage pprof -top -diff_base before.pb.gz after.pb.gz\n");
+	fprintf(out,
+		"\nexamples:\n"
+		"  triage pprof -seconds 10 http://127.0.0.1:6060\n"
+		"  triage pprof -top 4242:/debug/pprof/heap\n"
+		"  triage pprof -flame cpu.html cpu.pb.gz\n"
+		"  triage pprof -top -diff_base before.pb.gz after.pb.gz\n");
 }
 
 /* Checks a regex flag now, not after a profile of many seconds. */
@@ -151,10 +152,10 @@ static int chosen_report(const struct pprof_report **rep)
 		bool on;
 		const char *name;
 	} asked[] = {
-	    {opts.top, "top"},		  {opts.text, "text"},
-	    {opts.tree, "tree"},	  {opts.peek != NULL, "peek"},
-	    {opts.list != NULL, "list"},  {opts.traces, "traces"},
-	    {opts.dot, "dot"},		  {opts.svg, "svg"},
+	    {opts.top, "top"},		 {opts.text, "text"},
+	    {opts.tree, "tree"},	 {opts.peek != NULL, "peek"},
+	    {opts.list != NULL, "list"}, {opts.traces, "traces"},
+	    {opts.dot, "dot"},		 {opts.svg, "svg"},
 	};
 	const char *first = NULL;
 	size_t i;

@@ -123,11 +123,11 @@ struct load_request {
 
 /* The profile reports read, and the profiles it was made from. */
 struct load_result {
-	struct tprof *p;     /* parts[0] itself, or their combination */
+	struct tprof *p; /* parts[0] itself, or their combination */
 	struct tprof **parts;
 	size_t nparts;
-	bool combined;	     /* p is its own profile, not parts[0] */
-	const char *title;   /* the first source as given */
+	bool combined;	   /* p is its own profile, not parts[0] */
+	const char *title; /* the first source as given */
 };
 
 /*
@@ -143,10 +143,10 @@ void load_result_free(struct load_result *r);
 struct pprof_report {
 	const char *name;
 	report_fn fn;
-	bool trim;	     /* false: never trimmed (-peek, -list) */
-	int nodecount;	     /* when -nodecount is not given */
-	bool takes_symbol;   /* -peek RE, -list RE */
-	bool graphviz;	     /* -svg: DOT through Graphviz */
+	bool trim;	   /* false: never trimmed (-peek, -list) */
+	int nodecount;	   /* when -nodecount is not given */
+	bool takes_symbol; /* -peek RE, -list RE */
+	bool graphviz;	   /* -svg: DOT through Graphviz */
 };
 
 /* The report called `name`, or NULL. */

@@ -105,7 +105,7 @@ struct report_input {
  * a reason naming both). The result shares strings with the inputs,
  * which must outlive it; free it with tprof_free().
  */
-int report_combine(const struct report_input *in, size_t n,
-		   struct tprof **out, char *err, size_t errlen);
+int report_combine(const struct report_input *in, size_t n, struct tprof **out,
+		   char *err, size_t errlen);
 
 #endif /* TRIAGE_REPORT_H */

@@ -42,8 +42,8 @@ static bool same_type(const struct tprof_value_type *a,
 }
 
 /* pprof's compatibility rule: equal period type and sample types. */
-static int check_compatible(const struct report_input *in, size_t n,
-			    char *err, size_t errlen)
+static int check_compatible(const struct report_input *in, size_t n, char *err,
+			    size_t errlen)
 {
 	const struct tprof *a = in[0].p;
 	char ta[256], tb[256];
@@ -55,8 +55,8 @@ static int check_compatible(const struct report_input *in, size_t n,
 			  same_type(&a->period_type, &b->period_type);
 
 		for (k = 0; ok && k < a->nsample_types; k++)
-			ok = same_type(&a->sample_types[k],
-				       &b->sample_types[k]);
+			ok =
+			    same_type(&a->sample_types[k], &b->sample_types[k]);
 		if (ok)
 			continue;
 		describe_types(a, ta, sizeof(ta));
@@ -117,8 +117,8 @@ struct bases {
 };
 
 /* Sizes the combined arrays; fails when a count would overflow. */
-static int allocate(struct tprof *out, const struct report_input *in,
-		    size_t n, struct tprof_arena *a, struct tprof_line **lines)
+static int allocate(struct tprof *out, const struct report_input *in, size_t n,
+		    struct tprof_arena *a, struct tprof_line **lines)
 {
 	struct bases t = {0};
 	size_t i, j;
@@ -134,10 +134,8 @@ static int allocate(struct tprof *out, const struct report_input *in,
 			t.line += p->locations[j].nlines;
 	}
 	out->mappings = tprof_arena_calloc(a, t.map, sizeof(*out->mappings));
-	out->functions =
-	    tprof_arena_calloc(a, t.func, sizeof(*out->functions));
-	out->locations =
-	    tprof_arena_calloc(a, t.loc, sizeof(*out->locations));
+	out->functions = tprof_arena_calloc(a, t.func, sizeof(*out->functions));
+	out->locations = tprof_arena_calloc(a, t.loc, sizeof(*out->locations));
 	out->samples = tprof_arena_calloc(a, t.sample, sizeof(*out->samples));
 	*lines = tprof_arena_calloc(a, t.line, sizeof(**lines));
 	if (!out->mappings || !out->functions || !out->locations ||
@@ -214,8 +212,8 @@ static int copy_samples(struct tprof *out, const struct report_input *in,
 		size_t nl = s->nlabels + (in->diff_base ? 1 : 0);
 
 		c->nlocations = s->nlocations;
-		c->locations = tprof_arena_calloc(a, s->nlocations,
-						  sizeof(*c->locations));
+		c->locations =
+		    tprof_arena_calloc(a, s->nlocations, sizeof(*c->locations));
 		c->values = tprof_arena_calloc(a, nv, sizeof(*c->values));
 		c->labels = tprof_arena_calloc(a, nl, sizeof(*c->labels));
 		if (!c->locations || !c->values || !c->labels)
@@ -236,8 +234,8 @@ static int copy_samples(struct tprof *out, const struct report_input *in,
 	return 0;
 }
 
-int report_combine(const struct report_input *in, size_t n,
-		   struct tprof **out, char *err, size_t errlen)
+int report_combine(const struct report_input *in, size_t n, struct tprof **out,
+		   char *err, size_t errlen)
 {
 	struct tprof_arena *a;
 	struct tprof_line *lines;

@@ -60,7 +60,8 @@ static void dot_color(double score, bool background, char *buf, size_t len)
 	}
 	b = val * (1 - sat);
 	snprintf(buf, len, "#%02x%02x%02x", (unsigned)(uint8_t)(r * 255.0),
-		 (unsigned)(uint8_t)(g * 255.0), (unsigned)(uint8_t)(b * 255.0));
+		 (unsigned)(uint8_t)(g * 255.0),
+		 (unsigned)(uint8_t)(b * 255.0));
 }
 
 /*
@@ -115,16 +116,16 @@ static void print_node(FILE *out, const struct report *r,
 		       const struct report_node *n, size_t id, double max_flat)
 {
 	char flat[64], cum[64], pct[32], fg[16], bg[16];
-	double share = r->total ? (double)n->cum / (double)report_abs64(r->total)
-				: 0;
+	double share =
+	    r->total ? (double)n->cum / (double)report_abs64(r->total) : 0;
 	int font = 8;
 
 	report_format(r, flat, sizeof(flat), n->flat);
 	report_format(r, cum, sizeof(cum), n->cum);
 	if (max_flat != 0 && n->flat != 0 &&
 	    (double)report_abs64(n->flat) <= max_flat)
-		font += (int)ceil(16.0 * sqrt((double)report_abs64(n->flat) /
-					      max_flat));
+		font += (int)ceil(
+		    16.0 * sqrt((double)report_abs64(n->flat) / max_flat));
 	fprintf(out, "N%zu [label=\"", id);
 	put_name_lines(out, n->printable);
 	if (n->flat) {
@@ -158,8 +159,8 @@ static void print_edge(FILE *out, const struct report *r,
 	int k;
 
 	report_format(r, w, sizeof(w), e->weight);
-	fprintf(out, "N%u -> N%u [label=\" %s%s\"", ids[e->src], ids[e->dst],
-		w, e->is_inline ? "\\n (inline)" : "");
+	fprintf(out, "N%u -> N%u [label=\" %s%s\"", ids[e->src], ids[e->dst], w,
+		e->is_inline ? "\\n (inline)" : "");
 	if (r->total) {
 		weight = report_abs64(report_mul(e->weight, 100) / r->total);
 		width = report_abs64(report_mul(e->weight, 5) / r->total);

@@ -76,9 +76,9 @@ const char *report_frame_name(const struct tprof_location *l,
 	if (line && *line->function->name)
 		return line->function->name;
 	if (l->mapping && *l->mapping->filename) {
-		snprintf(buf, len, "[%s]",
-			 report_path_base(l->mapping->filename, base,
-					  sizeof(base)));
+		snprintf(
+		    buf, len, "[%s]",
+		    report_path_base(l->mapping->filename, base, sizeof(base)));
 		return buf;
 	}
 	return "<unknown>";
@@ -445,7 +445,8 @@ static int cmp_edge(const void *pa, const void *pb, void *ctx)
 	int c;
 
 	if (a->weight != b->weight) {
-		int64_t x = report_abs64(a->weight), y = report_abs64(b->weight);
+		int64_t x = report_abs64(a->weight),
+			y = report_abs64(b->weight);
 
 		if (x != y)
 			return x > y ? -1 : 1;
@@ -607,8 +608,10 @@ static int trim(struct report_graph *g, const struct report_view *v,
 
 	for (i = 0; i < g->nshown; i++)
 		total = report_add(total, g->shown[i]->flat);
-	node_cutoff = report_abs64(report_dtoi((double)total * o->nodefraction));
-	edge_cutoff = report_abs64(report_dtoi((double)total * o->edgefraction));
+	node_cutoff =
+	    report_abs64(report_dtoi((double)total * o->nodefraction));
+	edge_cutoff =
+	    report_abs64(report_dtoi((double)total * o->edgefraction));
 
 	if (node_cutoff > 0) {
 		for (i = 0; i < g->nshown; i++)

@@ -73,9 +73,9 @@ static void profile_labels(const struct report *r, report_line_fn line,
 	size_t i;
 
 	if (p->nmappings && *p->mappings[0].filename) {
-		snprintf(buf, sizeof(buf), "File: %s",
-			 report_path_base(p->mappings[0].filename, a,
-					  sizeof(a)));
+		snprintf(
+		    buf, sizeof(buf), "File: %s",
+		    report_path_base(p->mappings[0].filename, a, sizeof(a)));
 		line(ctx, buf);
 	}
 	if (p->nmappings && *p->mappings[0].build_id) {

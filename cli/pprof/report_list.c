@@ -53,8 +53,7 @@ static bool node_eq(const void *ctx, uint32_t pos, const void *key)
 }
 
 /* The node of `k` when its function matches, created on first sight. */
-static int node_for(struct list_ctx *c, const struct line_node *k,
-		    uint32_t *id)
+static int node_for(struct list_ctx *c, const struct line_node *k, uint32_t *id)
 {
 	uint64_t h = tprof_hash_add(
 	    tprof_hash_add(tprof_hash_str(k->name), tprof_hash_str(k->file)),
@@ -255,8 +254,8 @@ static void print_routine(FILE *out, const struct report *r,
 	report_format(r, flat, sizeof(flat), fsum);
 	report_format(r, cum, sizeof(cum), csum);
 	report_percentage(pct, sizeof(pct), csum, r->total);
-	fprintf(out, "ROUTINE ======================== %s in %s\n",
-		ns[0]->name, ns[0]->file);
+	fprintf(out, "ROUTINE ======================== %s in %s\n", ns[0]->name,
+		ns[0]->file);
 	fprintf(out, "%*s %*s (flat, cum) %s of Total\n",
 		report_width(flat, 10), flat, report_width(cum, 10), cum, pct);
 	src = report_source_open(ns[0]->file, search, why, sizeof(why));

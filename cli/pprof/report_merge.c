@@ -290,11 +290,12 @@ static uint64_t labels_hash(const struct tprof_sample *s)
 
 		if (kind)
 			h += tprof_hash_add(
-			    tprof_hash_add(tprof_hash_str(l->key), (uint64_t)kind),
-			    kind == 1 ? tprof_hash_str(l->str)
-				      : tprof_hash_add((uint64_t)l->num,
-						       tprof_hash_str(
-							   l->num_unit)));
+			    tprof_hash_add(tprof_hash_str(l->key),
+					   (uint64_t)kind),
+			    kind == 1
+				? tprof_hash_str(l->str)
+				: tprof_hash_add((uint64_t)l->num,
+						 tprof_hash_str(l->num_unit)));
 	}
 	return h;
 }

@@ -46,7 +46,8 @@ static void remove_matching(char *s, char open, char close)
 		} else if (--nesting < 0) {
 			return;
 		} else if (nesting == 0) {
-			memmove(s + first, s + cur + 1, strlen(s + cur + 1) + 1);
+			memmove(s + first, s + cur + 1,
+				strlen(s + cur + 1) + 1);
 			cur = first;
 			continue;
 		}

@@ -37,7 +37,8 @@ char *report_path_clean(const char *path, struct tprof_arena *a)
 	while (r < n) {
 		if (path[r] == '/') {
 			r++;
-		} else if (path[r] == '.' && (r + 1 == n || path[r + 1] == '/')) {
+		} else if (path[r] == '.' &&
+			   (r + 1 == n || path[r + 1] == '/')) {
 			r++;
 		} else if (path[r] == '.' && path[r + 1] == '.' &&
 			   (r + 2 == n || path[r + 2] == '/')) {
@@ -146,7 +147,6 @@ FILE *report_source_open(const char *path, const char *search, char *why,
 			break;
 		d += len + 1;
 	}
-	snprintf(why, whylen, "could not find file %s on path %s", rel,
-		 search);
+	snprintf(why, whylen, "could not find file %s on path %s", rel, search);
 	return NULL;
 }

@@ -31,8 +31,9 @@ static void print_rows(FILE *out, const struct report *r,
 		report_percentage(fp, sizeof(fp), n->flat, r->total);
 		report_percentage(sp, sizeof(sp), sum, r->total);
 		report_percentage(cp, sizeof(cp), n->cum, r->total);
-		fprintf(out, "%*s %s %s %*s %s  %s%s\n", report_width(flat, 10), flat,
-			fp, sp, report_width(cum, 10), cum, cp, n->printable, inl);
+		fprintf(out, "%*s %s %s %*s %s  %s%s\n", report_width(flat, 10),
+			flat, fp, sp, report_width(cum, 10), cum, cp,
+			n->printable, inl);
 	}
 }
 

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEPARATOR                                                      \
-	"-----------+---------------------------------------------------" \
+#define SEPARATOR                                                              \
+	"-----------+---------------------------------------------------"      \
 	"----"
 
 /*
@@ -121,9 +121,9 @@ static int print_sample(FILE *out, const struct report *r,
 		size_t n = vl->nlines ? vl->nlines : 1;
 
 		for (j = 0; j < n; j++) {
-			const char *fn =
-			    report_frame_name(l, vl->nlines ? vl->lines[j] : NULL,
-				       name, sizeof(name));
+			const char *fn = report_frame_name(
+			    l, vl->nlines ? vl->lines[j] : NULL, name,
+			    sizeof(name));
 
 			fprintf(out, "%*s   %s%s\n",
 				report_width(first ? value : "", 10),

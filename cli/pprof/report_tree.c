@@ -13,11 +13,11 @@
 #include <regex.h>
 #include <stdlib.h>
 
-#define SEPARATOR                                                      \
-	"----------------------------------------------------------+--" \
+#define SEPARATOR                                                              \
+	"----------------------------------------------------------+--"        \
 	"-----------"
-#define LEGEND                                                         \
-	"      flat  flat%   sum%        cum   cum%   calls calls% + " \
+#define LEGEND                                                                 \
+	"      flat  flat%   sum%        cum   cum%   calls calls% + "         \
 	"context \t \t "
 
 /* The edges in and out of each node, grouped by node. */

@@ -123,10 +123,11 @@ int pprof_shell(const struct tprof *p, const char *title,
 			putchar('\n');
 			break;
 		}
-		if (*line && (!history_length ||
-			      strcmp(history_get(history_base + history_length -
-						 1)->line,
-				     line)))
+		if (*line &&
+		    (!history_length ||
+		     strcmp(
+			 history_get(history_base + history_length - 1)->line,
+			 line)))
 			add_history(line);
 		shell_execute(&sh, line);
 		free(line);

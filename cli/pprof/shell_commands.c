@@ -191,8 +191,9 @@ static bool set(struct shell *sh, const char *name, const char *value)
 		double v = strtod(value, &end);
 
 		if (*end || end == value || v < 0 || v > 1)
-			fprintf(stderr, "%s: want a fraction from 0 to 1, "
-					"not '%s'\n",
+			fprintf(stderr,
+				"%s: want a fraction from 0 to 1, "
+				"not '%s'\n",
 				name, value);
 		else
 			*(double *)field = v;
@@ -291,8 +292,8 @@ static int temp_file(char *path, size_t len, const char *prefix,
 	const char *dir = getenv("TMPDIR");
 	int fd;
 
-	snprintf(path, len, "%s/%sXXXXXX%s", dir && *dir ? dir : "/tmp",
-		 prefix, suffix);
+	snprintf(path, len, "%s/%sXXXXXX%s", dir && *dir ? dir : "/tmp", prefix,
+		 suffix);
 	fd = mkstemps(path, (int)strlen(suffix));
 	if (fd < 0) {
 		fprintf(stderr, "cannot create %s: %s\n", path,
@@ -439,8 +440,9 @@ static void assign(struct shell *sh, char *line, char *eq)
 	while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
 		value[--n] = '\0';
 	if (!set(sh, argv[0], value))
-		fprintf(stderr, "unknown setting \"%s\" (type o to list "
-				"them)\n",
+		fprintf(stderr,
+			"unknown setting \"%s\" (type o to list "
+			"them)\n",
 			argv[0]);
 }
 

@@ -20,8 +20,8 @@ static FILE *sink;
 /* Every report of `p` with options `o`; errors are fine, crashes not. */
 static void all_reports(const struct tprof *p, struct report_options *o)
 {
-	static const report_fn fns[] = {report_top, report_tree,
-					report_traces, report_dot};
+	static const report_fn fns[] = {report_top, report_tree, report_traces,
+					report_dot};
 	char err[512];
 	size_t i;
 
@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!sink)
 		sink = fopen("/dev/null", "w");
-	if (!sink || tprof_decode(data, size, FUZZ_MAX_BYTES, &p, err,
-				  sizeof(err)))
+	if (!sink ||
+	    tprof_decode(data, size, FUZZ_MAX_BYTES, &p, err, sizeof(err)))
 		return 0;
 	if (report_simplify_names(p)) {
 		tprof_free(p);

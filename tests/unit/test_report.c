@@ -654,8 +654,8 @@ static void test_simplify_names(void **state)
 {
 	static const char *const cases[][3] = {
 	    /* name, system name, shown */
-	    {"ns::Cache<int>::put(int const&)", "ns::Cache<int>::put(int const&)",
-	     "ns::Cache::put"},
+	    {"ns::Cache<int>::put(int const&)",
+	     "ns::Cache<int>::put(int const&)", "ns::Cache::put"},
 	    {"", "_ZN2ns5Cache3putERKi", "ns::Cache::put"},
 	    {"_ZN2ns5Cache3putERKi", "_ZN2ns5Cache3putERKi", "ns::Cache::put"},
 	    {"operator new(unsigned long)", "_Znwm",
@@ -693,9 +693,15 @@ static void test_simplify_names(void **state)
 static void test_paths(void **state)
 {
 	static const char *const clean[][2] = {
-	    {"", "."},		   {"/", "/"},		{"a/b/../c", "a/c"},
-	    {"/../x", "/x"},	   {"a/../..", ".."},	{"./a//b/", "a/b"},
-	    {"../../a", "../../a"}, {"/a/./b/.", "/a/b"}, {"a/..", "."},
+	    {"", "."},
+	    {"/", "/"},
+	    {"a/b/../c", "a/c"},
+	    {"/../x", "/x"},
+	    {"a/../..", ".."},
+	    {"./a//b/", "a/b"},
+	    {"../../a", "../../a"},
+	    {"/a/./b/.", "/a/b"},
+	    {"a/..", "."},
 	};
 	struct tprof_arena *a = tprof_arena_new();
 	size_t i;
@@ -705,9 +711,9 @@ static void test_paths(void **state)
 		assert_string_equal(report_path_clean(clean[i][0], a),
 				    clean[i][1]);
 	tprof_arena_free(a);
-	assert_string_equal(report_trim_path("/build/proj/src/a.c",
-					     "/home/me/proj"),
-			    "src/a.c");
+	assert_string_equal(
+	    report_trim_path("/build/proj/src/a.c", "/home/me/proj"),
+	    "src/a.c");
 	assert_string_equal(report_trim_path("/proc/self/cwd/src/a.c", ""),
 			    "src/a.c");
 	assert_string_equal(report_trim_path("/usr/src/a.c", "/x:/y/usr"),
