@@ -120,6 +120,23 @@ int triage_tcp_port(void);
 const char *triage_strerror(int err);
 
 /*
+ * Trace context: the W3C identity of the span a thread is working for.
+ * The logger stamps every line with the calling thread's current
+ * context; spans (triage_span_start/end) set and restore it.
+ */
+struct triage_span_context {
+	uint8_t trace_id[16]; /* all zero is invalid */
+	uint8_t span_id[8];   /* all zero is invalid */
+	uint8_t flags;        /* W3C trace-flags: bit 0 is "sampled" */
+};
+
+/*
+ * Copies the calling thread's current span context into *out. Returns
+ * 0, or TRIAGE_ESTATE when the thread has none. Async-signal-safe.
+ */
+int triage_span_current(struct triage_span_context *out);
+
+/*
  * Metrics: counters, gauges and histograms, served with the process's
  * own metrics at /metrics in Prometheus's text format (docs/metrics.md).
  *
