@@ -9,6 +9,7 @@
  */
 #include "logs.h"
 
+#include <stdint.h>
 #include <string.h>
 
 struct scan {
@@ -33,43 +34,81 @@ static int hexval(int c)
 	return -1;
 }
 
-/* A string, the opening quote already read; fills `out` with what lies
- * between the quotes. */
-static int scan_string(struct scan *s, struct logs_str *out)
+/* Bytes of `w` that are zero (high bit set in each such byte; exact for
+ * the lowest one, which is all plain_run() looks at). */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static uint64_t zero_bytes(uint64_t w)
 {
+	return (w - ONES) & ~w & HIGHS;
+}
+
+/*
+ * Skips the bytes of a string that need no attention (anything but a
+ * quote, a backslash or a control character), eight at a time: strings
+ * are most of a log line, and this loop is most of the command's time.
+ */
+static const char *plain_run(const char *p, const char *end)
+{
+	uint64_t w, hit;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		hit = zero_bytes(w ^ (ONES * '"')) |
+		      zero_bytes(w ^ (ONES * '\\')) |
+		      ((w - ONES * 0x20) & ~w & HIGHS);
+		if (hit) {
+			if (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+				return p + (__builtin_ctzll(hit) >> 3);
+			break;
+		}
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+		p++;
+	return p;
+}
+
+/*
+ * A string, the opening quote already read: what lies between the
+ * quotes, or .p == NULL when it is not a valid JSON string. Returned by
+ * value (two registers) rather than through a pointer, so that the
+ * caller's copies do not read back fields just written one by one.
+ */
+static struct logs_str scan_string(struct scan *s)
+{
+	struct logs_str out = {NULL, 0, false};
 	const char *p = s->p;
 	bool escaped = false;
 	int i;
 
 	for (;;) {
-		while (p < s->end && *p != '"' && *p != '\\' &&
-		       (unsigned char)*p >= 0x20)
-			p++;
+		p = plain_run(p, s->end);
 		if (p >= s->end || (unsigned char)*p < 0x20)
-			return -1;
+			return out;
 		if (*p == '"')
 			break;
 		escaped = true;
 		if (++p >= s->end)
-			return -1;
+			return out;
 		if (*p == 'u') {
 			if (s->end - p < 5)
-				return -1;
+				return out;
 			for (i = 1; i <= 4; i++)
 				if (hexval((unsigned char)p[i]) < 0)
-					return -1;
+					return out;
 			p += 5;
-		} else if (strchr("\"\\/bfnrt", *p) && *p) {
+		} else if (*p && strchr("\"\\/bfnrt", *p)) {
 			p++;
 		} else {
-			return -1;
+			return out;
 		}
 	}
-	out->p = s->p;
-	out->n = (size_t)(p - s->p);
-	out->escaped = escaped;
+	out.p = s->p;
+	out.n = (uint32_t)(p - s->p);
+	out.escaped = escaped;
 	s->p = p + 1;
-	return 0;
+	return out;
 }
 
 static bool is_digit(const struct scan *s)
@@ -119,8 +158,6 @@ static int scan_value(struct scan *s, int nesting);
 /* An object or array, its opening bracket already read. */
 static int scan_container(struct scan *s, char close, int nesting)
 {
-	struct logs_str key;
-
 	if (nesting > LOGS_NESTING_MAX)
 		return -1;
 	skip_ws(s);
@@ -131,7 +168,7 @@ static int scan_container(struct scan *s, char close, int nesting)
 	for (;;) {
 		if (close == '}') {
 			if (s->p >= s->end || *s->p++ != '"' ||
-			    scan_string(s, &key))
+			    !scan_string(s).p)
 				return -1;
 			skip_ws(s);
 			if (s->p >= s->end || *s->p++ != ':')
@@ -155,15 +192,13 @@ static int scan_container(struct scan *s, char close, int nesting)
 /* Any value; `nesting` is how many containers hold it. */
 static int scan_value(struct scan *s, int nesting)
 {
-	struct logs_str str;
-
 	skip_ws(s);
 	if (s->p >= s->end)
 		return -1;
 	switch (*s->p) {
 	case '"':
 		s->p++;
-		return scan_string(s, &str);
+		return scan_string(s).p ? 0 : -1;
 	case '{':
 		s->p++;
 		return scan_container(s, '}', nesting);
@@ -188,31 +223,38 @@ bool logs_str_is(const struct logs_str *s, const char *lit)
 	return s->p && s->n == n && !memcmp(s->p, lit, n);
 }
 
+/* Key `k` is the literal `lit`: a length test first, then a memcmp of
+ * a constant size, which the compiler turns into a few compares. Every
+ * key of every line goes through here. */
+#define KEY_IS(k, lit)                                                         \
+	((k)->n == sizeof(lit) - 1 && !memcmp((k)->p, lit, sizeof(lit) - 1))
+
 /* The member of `l` that key `k` names, or NULL if it is a user field. */
 static struct logs_str *standard_slot(struct logs_line *l,
 				      const struct logs_str *k)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} keys[] = {
-	    {"@timestamp", offsetof(struct logs_line, timestamp)},
-	    {"level", offsetof(struct logs_line, level)},
-	    {"content", offsetof(struct logs_line, content)},
-	    {"trace", offsetof(struct logs_line, trace)},
-	    {"span", offsetof(struct logs_line, span)},
-	    {"parent", offsetof(struct logs_line, parent)},
-	    {"service", offsetof(struct logs_line, service)},
-	    {"caller", offsetof(struct logs_line, caller)},
-	};
-	size_t i;
-
-	if (k->escaped || k->n < 4 || k->n > 10)
+	if (k->escaped)
 		return NULL;
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (logs_str_is(k, keys[i].name))
-			return (struct logs_str *)((char *)l + keys[i].off);
-	return NULL;
+	switch (k->n) {
+	case 4:
+		return KEY_IS(k, "span") ? &l->span : NULL;
+	case 5:
+		return KEY_IS(k, "level")   ? &l->level
+		       : KEY_IS(k, "trace") ? &l->trace
+					    : NULL;
+	case 6:
+		return KEY_IS(k, "parent")   ? &l->parent
+		       : KEY_IS(k, "caller") ? &l->caller
+					     : NULL;
+	case 7:
+		return KEY_IS(k, "content")   ? &l->content
+		       : KEY_IS(k, "service") ? &l->service
+					      : NULL;
+	case 10:
+		return KEY_IS(k, "@timestamp") ? &l->timestamp : NULL;
+	default:
+		return NULL;
+	}
 }
 
 /* An "error" member marks the line unless it says there is none:
@@ -231,14 +273,14 @@ static void note_span_field(struct logs_line *l, const struct logs_field *f)
 {
 	struct logs_str *slot = NULL;
 
-	if (logs_str_is(&f->key, "error")) {
+	if (KEY_IS(&f->key, "error")) {
 		l->has_error = l->has_error || error_value_set(f);
 		slot = f->is_str ? &l->error : NULL;
-	} else if (f->is_str && logs_str_is(&f->key, "span_name")) {
+	} else if (f->is_str && KEY_IS(&f->key, "span_name")) {
 		slot = &l->span_name;
-	} else if (f->is_str && logs_str_is(&f->key, "kind")) {
+	} else if (f->is_str && KEY_IS(&f->key, "kind")) {
 		slot = &l->kind;
-	} else if (f->is_str && logs_str_is(&f->key, "duration")) {
+	} else if (f->is_str && KEY_IS(&f->key, "duration")) {
 		slot = &l->duration;
 	}
 	if (slot && !slot->p)
@@ -246,17 +288,17 @@ static void note_span_field(struct logs_line *l, const struct logs_field *f)
 }
 
 /* A top-level member whose key has been read: stores where it stands. */
-static int scan_member(struct scan *s, struct logs_line *l,
-		       const struct logs_str *key)
+static int scan_member(struct scan *s, struct logs_line *l, struct logs_str key)
 {
-	struct logs_str *slot = standard_slot(l, key);
-	struct logs_field f = {.key = *key};
+	struct logs_str *slot = standard_slot(l, &key);
+	struct logs_field f = {.key = key};
 	const char *start;
 
 	skip_ws(s);
 	if (s->p < s->end && *s->p == '"') {
 		s->p++;
-		if (scan_string(s, &f.val))
+		f.val = scan_string(s);
+		if (!f.val.p)
 			return -1;
 		f.is_str = true;
 	} else {
@@ -264,7 +306,7 @@ static int scan_member(struct scan *s, struct logs_line *l,
 		if (scan_value(s, 1))
 			return -1;
 		f.val.p = start;
-		f.val.n = (size_t)(s->p - start);
+		f.val.n = (uint32_t)(s->p - start);
 	}
 	if (slot) {
 		/* A standard key holds a string; any other value is kept
@@ -297,10 +339,13 @@ int logs_line_parse(const char *text, size_t n, struct logs_line *l)
 		goto tail;
 	}
 	for (;;) {
-		if (s.p >= s.end || *s.p++ != '"' || scan_string(&s, &key))
+		if (s.p >= s.end || *s.p++ != '"')
+			return -1;
+		key = scan_string(&s);
+		if (!key.p)
 			return -1;
 		skip_ws(&s);
-		if (s.p >= s.end || *s.p++ != ':' || scan_member(&s, l, &key))
+		if (s.p >= s.end || *s.p++ != ':' || scan_member(&s, l, key))
 			return -1;
 		skip_ws(&s);
 		if (s.p >= s.end)

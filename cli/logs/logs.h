@@ -20,7 +20,7 @@
  * escaped when `escaped`. `p` is NULL when the key is absent. */
 struct logs_str {
 	const char *p;
-	size_t n;
+	uint32_t n; /* a line is at most LOGS_LINE_MAX bytes */
 	bool escaped;
 };
 
