@@ -155,6 +155,16 @@ void logs_spans_add(struct logs_spans *t, const struct logs_line *l,
  */
 int logs_spans_depth(const struct logs_spans *t, uint64_t id);
 
+/* Span `id` is `anc` or one of its descendants. */
+bool logs_spans_within(const struct logs_spans *t, uint64_t id, uint64_t anc);
+
+/*
+ * Span `top` is a proper ancestor of `id`: *branch is then the child of
+ * `top` on the way up from `id` (maybe `id` itself).
+ */
+bool logs_spans_branch(const struct logs_spans *t, uint64_t id, uint64_t top,
+		       uint64_t *branch);
+
 /*
  * Links the spans depth first (roots, then each span's children, each
  * level by start time), with each span's depth in the whole tree, and
@@ -187,6 +197,8 @@ struct logs_input {
 	struct logs_pending **heap; /* the trace's lines read, not shown */
 	size_t nheap, capheap;
 	uint64_t seq;
+	uint64_t last_span; /* of the last line shown */
+	bool has_last_span;
 	uint64_t lines, not_json, no_time;
 };
 

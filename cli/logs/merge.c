@@ -167,17 +167,43 @@ static int depth_of(const struct logs_merge *m, const struct logs_pending *p)
 }
 
 /*
- * Whether a (head of one input) goes before b (head of another) when
- * both have the same time, as a millisecond clock often makes them: a
- * parent's line before its child's (the request goes down), a child's
- * "span end" before its parent's and before the parent's lines that
- * follow the call (the answer comes back up).
+ * Whether input `in`, whose next line is `p`, has come back up from a
+ * call that `q` (another input's line) was part of: its last line shown
+ * was in a span below p's, on the branch that holds q's span. The call
+ * has returned in `in`, so q happened before p.
  */
-static bool tie_first(const struct logs_merge *m, const struct logs_pending *a,
+static bool returned_from(const struct logs_merge *m,
+			  const struct logs_input *in,
+			  const struct logs_pending *p,
+			  const struct logs_pending *q)
+{
+	uint64_t branch;
+
+	return in->has_last_span && p->has_span && q->has_span &&
+	       logs_spans_branch(&m->spans, in->last_span, p->span, &branch) &&
+	       logs_spans_within(&m->spans, q->span, branch);
+}
+
+/*
+ * Whether a (head of input ia) goes before b (head of input ib) when
+ * both have the same time, as a millisecond clock often makes them. A
+ * line of a call that has already returned in the other input goes
+ * first. Otherwise: a parent's line before its child's (the request
+ * goes down), a child's "span end" before its parent's and before the
+ * parent's lines that follow the call (the answer comes back up).
+ */
+static bool tie_first(const struct logs_merge *m, const struct logs_input *ia,
+		      const struct logs_pending *a, const struct logs_input *ib,
 		      const struct logs_pending *b)
 {
-	int da = depth_of(m, a), db = depth_of(m, b);
+	int da, db;
 
+	if (returned_from(m, ib, b, a))
+		return true;
+	if (returned_from(m, ia, a, b))
+		return false;
+	da = depth_of(m, a);
+	db = depth_of(m, b);
 	if (!a->span_end && !b->span_end)
 		return da < db;
 	if (a->span_end && b->span_end)
@@ -205,7 +231,7 @@ static struct logs_input *best_input(struct logs_merge *m)
 		a = in->heap[0];
 		b = best->heap[0];
 		if (a->time_us < b->time_us ||
-		    (a->time_us == b->time_us && tie_first(m, a, b)))
+		    (a->time_us == b->time_us && tie_first(m, in, a, best, b)))
 			best = in;
 	}
 	return best;
@@ -253,6 +279,8 @@ static int emit_one(struct logs_merge *m, struct logs_input *in,
 	m->emitted_any = true;
 	m->counts.kept++;
 	p->depth = depth_of(m, p);
+	in->has_last_span = p->has_span;
+	in->last_span = p->span;
 	rc = emit(ctx, in, p);
 	free(p);
 	return rc;

@@ -159,6 +159,37 @@ int logs_spans_depth(const struct logs_spans *t, uint64_t id)
 	return depth;
 }
 
+bool logs_spans_within(const struct logs_spans *t, uint64_t id, uint64_t anc)
+{
+	const struct logs_span *s = find(t, id);
+	size_t steps = 0;
+
+	if (id == anc)
+		return true;
+	while (s && s->has_parent && steps++ < t->count) {
+		if (s->parent == anc)
+			return true;
+		s = find(t, s->parent);
+	}
+	return false;
+}
+
+bool logs_spans_branch(const struct logs_spans *t, uint64_t id, uint64_t top,
+		       uint64_t *branch)
+{
+	const struct logs_span *s = find(t, id);
+	size_t steps = 0;
+
+	while (s && s->has_parent && steps++ < t->count) {
+		if (s->parent == top) {
+			*branch = s->id;
+			return true;
+		}
+		s = find(t, s->parent);
+	}
+	return false;
+}
+
 /* What a "span end" line tells of its span. */
 static void note_end(struct logs_span *s, const struct logs_line *l)
 {

@@ -201,6 +201,27 @@ static void test_ties_follow_the_call(void **state)
 	done(&m);
 }
 
+/* Without "span end" lines: at one millisecond, a caller's line after
+ * its call (back in its own span) goes after the callee's lines. */
+static void test_ties_after_a_returned_call(void **state)
+{
+	const char *texts[] = {LINE("100", "call", S1, "")
+				   LINE("100", "calling", S2, UNDER(S1))
+				       LINE("100", "after", S1, ""),
+			       LINE("100", "serve", S3, UNDER(S2))
+				   LINE("100", "served", S3, UNDER(S2)),
+			       NULL};
+	const char *want[] = {"a:call:0",   "a:calling:1", "b:serve:2",
+			      "b:served:2", "a:after:0",   NULL};
+	struct logs_input in[MAX_INPUTS];
+	struct logs_merge m;
+	struct collected c;
+
+	merge(&m, in, texts, 1000, &c);
+	assert_rows(&c, want);
+	done(&m);
+}
+
 /* The callee's lines come first in the files' order, but its parent's
  * first line is within the window: the nesting is right anyway. */
 static void test_depth_uses_parents_read_later(void **state)
@@ -324,6 +345,7 @@ int main(void)
 	    cmocka_unit_test(test_reordering_within_the_window_is_undone),
 	    cmocka_unit_test(test_a_line_beyond_the_window_is_late),
 	    cmocka_unit_test(test_ties_follow_the_call),
+	    cmocka_unit_test(test_ties_after_a_returned_call),
 	    cmocka_unit_test(test_depth_uses_parents_read_later),
 	    cmocka_unit_test(test_long_lines_are_skipped_and_counted),
 	    cmocka_unit_test(test_span_tree_and_hop_times),
