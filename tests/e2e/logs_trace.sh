@@ -3,7 +3,8 @@
 # a file slightly out of order, errors, lines that are not JSON, a blank
 # line, another trace's lines, data-storage's lines without a "service"
 # field. The text output is checked whole; --json is checked with jq;
-# then stdin, a traceparent as the ID, colour, and the failures.
+# then stdin, a traceparent as the ID, colour (on a terminal too), and
+# the failures.
 source "$(dirname "$0")/cli_helpers.bash"
 
 SRC=${TRIAGE_SOURCE:?TRIAGE_SOURCE must name the source folder}
@@ -84,6 +85,14 @@ check_grep "stdin: a line without service shows none" \
 check "colour: errors in red" 9 "$(grep -c $'^\e\\[1;31m! ' "$out")"
 "$TRIAGE" logs --trace "$T" "$A" "$B" >"$out" 2>/dev/null
 check "colour: none in a pipe" 0 "$(grep -c $'\e' "$out")"
+# On a terminal (script(1), of bsdutils, gives one), colour by itself,
+# unless NO_COLOR says otherwise.
+TERM=xterm script -qec "'$TRIAGE' logs --trace $T '$A' '$B'" /dev/null \
+	</dev/null >"$out" 2>&1
+check "colour: on a terminal" 9 "$(grep -c $'^\e\\[1;31m! ' "$out")"
+NO_COLOR=1 TERM=xterm script -qec "'$TRIAGE' logs --trace $T '$A' '$B'" \
+	/dev/null </dev/null >"$out" 2>&1
+check "colour: not with NO_COLOR" 0 "$(grep -c $'\e' "$out")"
 
 # Nothing found: status 1 and a line saying so.
 "$TRIAGE" logs --trace 0af7651916cd43dd8448eb211c80319d "$A" >"$out" 2>"$err"
