@@ -1,7 +1,8 @@
 # logs_memory.sh - `triage logs` on a 1 GB log (written by logs_gen:
 # 3.9 million lines of random traces, slightly out of order, a few lines
-# that are not JSON) keeps the memory it has on a tiny file: its maximum
-# RSS (GNU time's %M) may not grow by more than 4 MB. It must find every
+# that are not JSON), then on 2 GB through a pipe, keeps the memory it
+# has on a tiny file: its maximum RSS (GNU time's %M) may not grow by
+# more than 4 MB. It must find every
 # line of the wanted trace and count the garbage exactly. The throughput
 # is printed (not checked: the machine is shared).
 source "$(dirname "$0")/cli_helpers.bash"
@@ -50,4 +51,17 @@ ms=$(((end - start) / 1000000))
 echo "     $(stat -c %s "$big") bytes in ${ms} ms:" \
 	"$(awk -v b="$(stat -c %s "$big")" -v ms="$ms" 'BEGIN { printf "%.0f MB/s", b / 1e6 / (ms / 1000) }')"
 
+
+# Through a pipe, twice as much: stdin streams like a file.
+"$BUILD/tests/logs_gen" $((2 * BYTES)) "$T" 100000 2>"$SCRATCH/gen2" |
+	/usr/bin/time -f %M -o "$SCRATCH/pipe.rss" "$TRIAGE" logs --json \
+		--trace "$T" >"$SCRATCH/out2" 2>/dev/null
+check "2 GB on stdin: exit status" "0 0" "${PIPESTATUS[*]}"
+read -r lines2 kept2 garbage2 < <(sed 's/[a-z_]*=//g' "$SCRATCH/gen2")
+piped=$(tail -n 1 "$SCRATCH/pipe.rss")
+echo "     max RSS: ${piped} KB on 2 GB from a pipe"
+check "2 GB on stdin: max RSS within 4 MB of a tiny file's" true \
+	"$([ "$piped" -le $((small + 4096)) ] && echo true || echo "false (+$((piped - small)) KB)")"
+check "2 GB on stdin: every line of the trace" "$kept2 $lines2 $garbage2" \
+	"$(tail -n 1 "$SCRATCH/out2" | jq -r '.summary | "\(.lines) \(.read) \(.not_json)"')"
 finish
