@@ -51,7 +51,6 @@ ms=$(((end - start) / 1000000))
 echo "     $(stat -c %s "$big") bytes in ${ms} ms:" \
 	"$(awk -v b="$(stat -c %s "$big")" -v ms="$ms" 'BEGIN { printf "%.0f MB/s", b / 1e6 / (ms / 1000) }')"
 
-
 # Through a pipe, twice as much: stdin streams like a file.
 "$BUILD/tests/logs_gen" $((2 * BYTES)) "$T" 100000 2>"$SCRATCH/gen2" |
 	/usr/bin/time -f %M -o "$SCRATCH/pipe.rss" "$TRIAGE" logs --json \
@@ -64,4 +63,5 @@ check "2 GB on stdin: max RSS within 4 MB of a tiny file's" true \
 	"$([ "$piped" -le $((small + 4096)) ] && echo true || echo "false (+$((piped - small)) KB)")"
 check "2 GB on stdin: every line of the trace" "$kept2 $lines2 $garbage2" \
 	"$(tail -n 1 "$SCRATCH/out2" | jq -r '.summary | "\(.lines) \(.read) \(.not_json)"')"
+
 finish
