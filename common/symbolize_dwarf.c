@@ -253,8 +253,9 @@ static char *qualified_name(Dwarf_Die *die)
 
 		switch (dwarf_tag(&chain[i])) {
 		case DW_TAG_namespace:
-			fprintf(f,
-				"%s::", part ? part : "(anonymous namespace)");
+			/* Unnamed, or named "" by some producers. */
+			fprintf(f, "%s::",
+				part && *part ? part : "(anonymous namespace)");
 			break;
 		case DW_TAG_class_type:
 		case DW_TAG_structure_type:
@@ -326,6 +327,15 @@ static int describe(struct tsym *s, Dwfl_Module *mod, uint64_t pc,
 	if (!linkage && !plain && physical)
 		linkage = tsym_symbol_at(&s->symtabs, mod, pc, NULL);
 	rc = set_names(s, linkage, plain ? plain : "", f);
+	if (rc == 0 && qualified) {
+		/* The bare DWARF name as the system name: were the two equal,
+		 * pprof would "simplify" the readable one and strip the
+		 * parentheses of "(anonymous namespace)". */
+		f->system_name = tsym_intern(&s->strings,
+					     attr_string(&die, DW_AT_name)
+						 ?: qualified);
+		rc = f->system_name ? 0 : TRIAGE_ENOMEM;
+	}
 	free(qualified);
 	if (rc < 0)
 		return rc;
