@@ -139,65 +139,65 @@ static void list_gather(char **argv, size_t n, const char *arg0, va_list ap)
 	argv[n - 1] = NULL;
 }
 
-TRIAGE_API int execl(const char *path, const char *arg0, ...)
+enum list_kind { LIST_PATH, LIST_SEARCH, LIST_ENV };
+
+/* The execl-style calls: the list gathered on the stack, then the
+ * array form (execle's environment follows the list's NULL). */
+static int exec_list(enum list_kind kind, const char *path, const char *arg0,
+		     va_list ap)
 {
-	va_list ap;
+	va_list count;
 	size_t n;
 
-	va_start(ap, arg0);
-	n = list_length(arg0, ap);
-	va_end(ap);
+	va_copy(count, ap);
+	n = list_length(arg0, count);
+	va_end(count);
 	if (n > LIST_MAX) {
 		errno = E2BIG;
 		return -1;
 	}
 	char *argv[n];
 
-	va_start(ap, arg0);
 	list_gather(argv, n, arg0, ap);
+	switch (kind) {
+	case LIST_SEARCH:
+		return execvp(path, argv);
+	case LIST_ENV:
+		return execve(path, argv, va_arg(ap, char *const *));
+	default:
+		return execve(path, argv, environ);
+	}
+}
+
+TRIAGE_API int execl(const char *path, const char *arg0, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg0);
+	ret = exec_list(LIST_PATH, path, arg0, ap);
 	va_end(ap);
-	return execve(path, argv, environ);
+	return ret;
 }
 
 TRIAGE_API int execlp(const char *file, const char *arg0, ...)
 {
 	va_list ap;
-	size_t n;
+	int ret;
 
 	va_start(ap, arg0);
-	n = list_length(arg0, ap);
+	ret = exec_list(LIST_SEARCH, file, arg0, ap);
 	va_end(ap);
-	if (n > LIST_MAX) {
-		errno = E2BIG;
-		return -1;
-	}
-	char *argv[n];
-
-	va_start(ap, arg0);
-	list_gather(argv, n, arg0, ap);
-	va_end(ap);
-	return execvp(file, argv);
+	return ret;
 }
 
 TRIAGE_API int execle(const char *path, const char *arg0, ...)
 {
 	va_list ap;
-	char *const *envp;
-	size_t n;
+	int ret;
 
 	va_start(ap, arg0);
-	n = list_length(arg0, ap);
+	ret = exec_list(LIST_ENV, path, arg0, ap);
 	va_end(ap);
-	if (n > LIST_MAX) {
-		errno = E2BIG;
-		return -1;
-	}
-	char *argv[n];
-
-	/* The environment follows the list's NULL. */
-	va_start(ap, arg0);
-	list_gather(argv, n, arg0, ap);
-	envp = va_arg(ap, char *const *);
-	va_end(ap);
-	return execve(path, argv, envp);
+	return ret;
 }
