@@ -1,0 +1,224 @@
+/*
+ * logger_line.c - a whole log line, as go-zero's JSON or as plain text
+ * for a terminal.
+ *
+ * JSON keys come in a fixed order (the contract `triage logs` reads):
+ * @timestamp, level, content, trace, span, caller, service, parent, then
+ * the caller's fields in their order. Plain lines read
+ * `time LEVEL [trace] content k=v ... caller=dir/file.c:42`.
+ */
+#include "logger.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const level_json[] = {
+    [TRIAGE_LOG_DEBUG] = "\"level\":\"debug\"",
+    [TRIAGE_LOG_INFO] = "\"level\":\"info\"",
+    [TRIAGE_LOG_WARN] = "\"level\":\"warn\"",
+    [TRIAGE_LOG_ERROR] = "\"level\":\"error\"",
+};
+
+const char *lg_caller(const char *file)
+{
+	const char *p, *last = NULL;
+
+	if (!file)
+		return "?";
+	for (p = file + strlen(file); p > file; p--) {
+		if (p[-1] != '/')
+			continue;
+		if (last)
+			return p;
+		last = p;
+	}
+	return file;
+}
+
+static void put_caller(struct lg_out *o, const struct lg_line *l)
+{
+	const char *c = lg_caller(l->file);
+	char num[24];
+
+	lg_escape(o, c, strlen(c), LG_ESC_JSON);
+	LG_PUT_LIT(o, ":");
+	lg_put(o, num, lg_fmt_i64(num, l->line));
+}
+
+static void put_nonfinite(struct lg_out *o, double d)
+{
+	if (isnan(d))
+		LG_PUT_LIT(o, "\"NaN\"");
+	else if (d > 0)
+		LG_PUT_LIT(o, "\"+Inf\"");
+	else
+		LG_PUT_LIT(o, "\"-Inf\"");
+}
+
+/* A field's value as JSON. */
+static void put_value(struct lg_out *o, const struct triage_log_field *f)
+{
+	char num[24];
+
+	switch (f->type) {
+	case TRIAGE_LOG_STR:
+		if (!f->v.s) {
+			LG_PUT_LIT(o, "null");
+			return;
+		}
+		LG_PUT_LIT(o, "\"");
+		lg_escape(o, f->v.s, strlen(f->v.s), LG_ESC_JSON);
+		LG_PUT_LIT(o, "\"");
+		return;
+	case TRIAGE_LOG_INT:
+		lg_put(o, num, lg_fmt_i64(num, f->v.i));
+		return;
+	case TRIAGE_LOG_UINT:
+		lg_put(o, num, lg_fmt_u64(num, f->v.u));
+		return;
+	case TRIAGE_LOG_DOUBLE:
+		if (isfinite(f->v.d))
+			lg_put_double(o, f->v.d);
+		else
+			put_nonfinite(o, f->v.d);
+		return;
+	case TRIAGE_LOG_BOOL:
+		if (f->v.b)
+			LG_PUT_LIT(o, "true");
+		else
+			LG_PUT_LIT(o, "false");
+		return;
+	}
+	LG_PUT_LIT(o, "null");
+}
+
+static void put_fields_json(struct lg_out *o, const struct lg_line *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nfields; i++) {
+		const struct triage_log_field *f = &l->fields[i];
+		const char *key = f->key ? f->key : "";
+
+		LG_PUT_LIT(o, ",\"");
+		lg_escape(o, key, strlen(key), LG_ESC_JSON);
+		LG_PUT_LIT(o, "\":");
+		put_value(o, f);
+	}
+}
+
+void lg_format_json(struct lg_out *o, const struct lg_config *cfg,
+		    struct lg_cache *c, const struct lg_line *l)
+{
+	static const uint8_t zero[8];
+	const char *lv = level_json[l->level];
+
+	LG_PUT_LIT(o, "{\"@timestamp\":\"");
+	lg_put_time(o, &c->stamp, &l->ts);
+	LG_PUT_LIT(o, "\",");
+	lg_put(o, lv, strlen(lv));
+	LG_PUT_LIT(o, ",\"content\":\"");
+	lg_put_content(o, LG_ESC_JSON, c->scratch, c->scratch_len, l->err,
+		       l->fmt, *l->ap);
+	if (l->span) {
+		LG_PUT_LIT(o, "\",\"trace\":\"");
+		lg_put_hex(o, l->span->ctx.trace_id, 16);
+		LG_PUT_LIT(o, "\",\"span\":\"");
+		lg_put_hex(o, l->span->ctx.span_id, 8);
+	}
+	LG_PUT_LIT(o, "\",\"caller\":\"");
+	put_caller(o, l);
+	LG_PUT_LIT(o, "\"");
+	lg_put(o, cfg->service_json, strlen(cfg->service_json));
+	if (l->span && memcmp(l->span->parent_id, zero, 8) != 0) {
+		LG_PUT_LIT(o, ",\"parent\":\"");
+		lg_put_hex(o, l->span->parent_id, 8);
+		LG_PUT_LIT(o, "\"");
+	}
+	put_fields_json(o, l);
+	LG_PUT_LIT(o, "}\n");
+}
+
+/* --- plain --- */
+
+static const char *const level_plain[] = {
+    [TRIAGE_LOG_DEBUG] = "DEBUG",
+    [TRIAGE_LOG_INFO] = "INFO ",
+    [TRIAGE_LOG_WARN] = "WARN ",
+    [TRIAGE_LOG_ERROR] = "ERROR",
+};
+
+static const char *const level_color[] = {
+    [TRIAGE_LOG_DEBUG] = "\033[90m",
+    [TRIAGE_LOG_INFO] = "\033[32m",
+    [TRIAGE_LOG_WARN] = "\033[33m",
+    [TRIAGE_LOG_ERROR] = "\033[1;31m",
+};
+
+/* A string value bare when a reader can tell where it ends, else
+ * quoted and escaped as in JSON. */
+static void put_plain_str(struct lg_out *o, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f)
+			break;
+	}
+	if (n > 0 && i == n) {
+		lg_put(o, s, n);
+		return;
+	}
+	LG_PUT_LIT(o, "\"");
+	lg_escape(o, s, n, LG_ESC_JSON);
+	LG_PUT_LIT(o, "\"");
+}
+
+static void put_fields_plain(struct lg_out *o, const struct lg_line *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nfields; i++) {
+		const struct triage_log_field *f = &l->fields[i];
+
+		LG_PUT_LIT(o, " ");
+		put_plain_str(o, f->key ? f->key : "");
+		LG_PUT_LIT(o, "=");
+		if (f->type == TRIAGE_LOG_STR && f->v.s)
+			put_plain_str(o, f->v.s);
+		else if (f->type == TRIAGE_LOG_DOUBLE && !isfinite(f->v.d))
+			lg_put(o,
+			       isnan(f->v.d) ? "NaN"
+			       : f->v.d > 0  ? "+Inf"
+					     : "-Inf",
+			       isnan(f->v.d) ? 3 : 4);
+		else
+			put_value(o, f);
+	}
+}
+
+void lg_format_plain(struct lg_out *o, const struct lg_config *cfg,
+		     struct lg_cache *c, const struct lg_line *l)
+{
+	lg_put_time(o, &c->stamp, &l->ts);
+	LG_PUT_LIT(o, " ");
+	if (cfg->color)
+		lg_put(o, level_color[l->level], strlen(level_color[l->level]));
+	lg_put(o, level_plain[l->level], 5);
+	if (cfg->color)
+		LG_PUT_LIT(o, "\033[0m");
+	if (l->span) {
+		LG_PUT_LIT(o, " [");
+		lg_put_hex(o, l->span->ctx.trace_id, 16);
+		LG_PUT_LIT(o, "]");
+	}
+	LG_PUT_LIT(o, " ");
+	lg_put_content(o, LG_ESC_PLAIN, c->scratch, c->scratch_len, l->err,
+		       l->fmt, *l->ap);
+	put_fields_plain(o, l);
+	LG_PUT_LIT(o, " caller=");
+	put_caller(o, l);
+	LG_PUT_LIT(o, "\n");
+}
