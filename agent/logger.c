@@ -314,6 +314,7 @@ static struct lg_config *config_make(const struct triage_options *opts)
 	c->path = c->std_fd < 0 ? dup_or_null(opts->log_path) : NULL;
 	c->service = dup_or_null(opts->service_name);
 	c->service_json = service_json(opts->service_name);
+	c->service_json_len = c->service_json ? strlen(c->service_json) : 0;
 	if ((c->std_fd < 0 && !c->path) || !c->service_json ||
 	    (opts->service_name && !c->service)) {
 		free(c->path);

@@ -27,7 +27,8 @@
 /*
  * A line being built: bytes at p[0..len) of a window of `cap`. When a
  * write needs more room, grow() is asked for it; when it cannot give
- * it, the line is marked failed and later writes do nothing.
+ * it, the line is marked failed, and `cap` drops to `len` so that later
+ * writes find no room and do nothing.
  */
 struct lg_out {
 	char *p;
@@ -37,21 +38,46 @@ struct lg_out {
 	void *owner;
 };
 
+bool lg_reserve_slow(struct lg_out *o, size_t need);
+
 static inline bool lg_reserve(struct lg_out *o, size_t need)
 {
-	if (o->cap - o->len >= need && !o->failed)
-		return true;
-	if (o->failed || !o->grow(o, need)) {
-		o->failed = true;
-		return false;
+	return __builtin_expect(o->cap - o->len >= need, 1) ||
+	       lg_reserve_slow(o, need);
+}
+
+/* Copies a few bytes without a call: most pieces of a line are short
+ * (a key, a number, a level), and a call to memcpy costs more than the
+ * copy. */
+static inline void lg_copy(char *d, const char *s, size_t n)
+{
+	if (n >= 8) {
+		size_t i;
+
+		for (i = 0; i + 8 <= n; i += 8)
+			__builtin_memcpy(d + i, s + i, 8);
+		if (i < n)
+			__builtin_memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		__builtin_memcpy(d, s, 4);
+		__builtin_memcpy(d + n - 4, s + n - 4, 4);
+	} else {
+		if (n > 0)
+			d[0] = s[0];
+		if (n > 1)
+			d[1] = s[1];
+		if (n > 2)
+			d[2] = s[2];
 	}
-	return true;
 }
 
 static inline void lg_put(struct lg_out *o, const char *s, size_t n)
 {
 	if (lg_reserve(o, n)) {
-		__builtin_memcpy(o->p + o->len, s, n);
+		if (__builtin_constant_p(n))
+			__builtin_memcpy(o->p + o->len, s, n);
+		else
+			lg_copy(o->p + o->len, s, n);
 		o->len += n;
 	}
 }
@@ -71,8 +97,37 @@ enum lg_escape_mode { LG_ESC_JSON, LG_ESC_PLAIN };
  * escaped (JSON mode), control bytes as \n, \t, ... or \u00XX, and each
  * byte of invalid UTF-8 as U+FFFD. Valid UTF-8 decodes back unchanged.
  */
-void lg_escape(struct lg_out *o, const char *s, size_t n,
-	       enum lg_escape_mode mode);
+/* Per byte and mode: 0 copied as it is, 1 escaped, 2 starts UTF-8. */
+extern const uint8_t lg_esc_class[2][256];
+
+/* Whether n >= 8 bytes at p need no escaping (JSON's rules; stricter
+ * than plain's). */
+bool lg_clean_long(const unsigned char *p, size_t n);
+
+/* The escaper proper, for strings that need it. */
+void lg_escape_slow(struct lg_out *o, const char *s, size_t n,
+		    enum lg_escape_mode mode);
+
+static inline void lg_escape(struct lg_out *o, const char *s, size_t n,
+			     enum lg_escape_mode mode)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned acc = 0;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			acc |= lg_esc_class[mode][p[i]];
+		if (!acc) {
+			lg_put(o, s, n);
+			return;
+		}
+	} else if (n <= 1024 && lg_clean_long(p, n)) {
+		lg_put(o, s, n);
+		return;
+	}
+	lg_escape_slow(o, s, n, mode);
+}
 
 /* Decimal digits of v into dst (at least 20 bytes); returns the count. */
 size_t lg_fmt_u64(char *dst, uint64_t v);
@@ -156,6 +211,7 @@ struct lg_config {
 	int max_age_days;
 	char *service;	    /* raw, or NULL */
 	char *service_json; /* `,"service":"..."`, escaped, or "" */
+	size_t service_json_len;
 };
 
 /* The configuration in force; makes it from the environment on first

@@ -17,14 +17,16 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* Per byte: 0 copied as it is, 1 escaped, 2 the start of UTF-8. */
-static const uint8_t esc_class[2][256] = {
-    [LG_ESC_JSON] =
-	{[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2},
-    [LG_ESC_PLAIN] = {[0 ... 0x1f] = 1, [0x80 ... 0xff] = 2},
-};
-
 static const char hex_digits[] = "0123456789abcdef";
+
+bool lg_reserve_slow(struct lg_out *o, size_t need)
+{
+	if (!o->failed && o->grow(o, need))
+		return true;
+	o->failed = true;
+	o->cap = o->len;
+	return false;
+}
 
 bool lg_heap_grow(struct lg_out *o, size_t need)
 {
@@ -100,18 +102,33 @@ static char *escape_byte(char *d, unsigned c)
  * its size at once (the worst case, all \u00XX). */
 #define ESC_CHUNK 1024
 
-void lg_escape(struct lg_out *o, const char *s, size_t n,
-	       enum lg_escape_mode mode)
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* One flag bit (0x80 of its byte) for each of 8 bytes that is a control
+ * byte, '"', '\\' or >= 0x80; the lowest flag is exact (borrows only
+ * carry upwards, so a flag above a real one may be false). */
+static inline uint64_t word_special(uint64_t x)
 {
-	const uint8_t *cls = esc_class[mode];
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	uint64_t ctl = (x - ONES * 0x20) & ~x;
+	uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+
+	return (ctl | ((q - ONES) & ~q) | ((b - ONES) & ~b) | x) & HIGHS;
+}
+
+/* The byte-by-byte escaper, for strings that need it. */
+static void escape_slow(struct lg_out *o, const unsigned char *p,
+			const unsigned char *end, enum lg_escape_mode mode)
+{
+	const uint8_t *cls = lg_esc_class[mode];
 
 	while (p < end) {
-		const unsigned char *stop =
-		    p + (end - p < ESC_CHUNK ? end - p : ESC_CHUNK);
+		size_t chunk =
+		    end - p < ESC_CHUNK ? (size_t)(end - p) : ESC_CHUNK;
+		const unsigned char *stop = p + chunk;
 		char *d;
 
-		if (!lg_reserve(o, ESC_CHUNK * 6 + 8))
+		if (!lg_reserve(o, chunk * 6 + 8))
 			return;
 		d = o->p + o->len;
 		while (p < stop) {
@@ -138,32 +155,78 @@ void lg_escape(struct lg_out *o, const char *s, size_t n,
 	}
 }
 
+const uint8_t lg_esc_class[2][256] = {
+    [LG_ESC_JSON] =
+	{[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 2},
+    [LG_ESC_PLAIN] = {[0 ... 0x1f] = 1, [0x80 ... 0xff] = 2},
+};
+
+/* Whether s[0..n) needs no escaping: eight bytes at a time, the last
+ * word overlapping the one before, never reading past the string. */
+bool lg_clean_long(const unsigned char *p, size_t n)
+{
+	uint64_t w, f = 0;
+	size_t i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		__builtin_memcpy(&w, p + i, 8);
+		f |= word_special(w);
+	}
+	__builtin_memcpy(&w, p + n - 8, 8);
+	return (f | word_special(w)) == 0;
+}
+
+void lg_escape_slow(struct lg_out *o, const char *s, size_t n,
+		    enum lg_escape_mode mode)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	escape_slow(o, p, p + n, mode);
+}
+
 static const char digit_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233"
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+static unsigned digit_count(uint64_t v)
+{
+	unsigned n = 1;
+
+	while (v >= 10000) {
+		v /= 10000;
+		n += 4;
+	}
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* Two digits at a time from the right; 32-bit division once the value
+ * fits, as most logged numbers do. */
 size_t lg_fmt_u64(char *dst, uint64_t v)
 {
-	char tmp[20];
-	char *p = tmp + sizeof(tmp);
-	size_t n;
+	unsigned n = digit_count(v);
+	char *p = dst + n;
+	uint32_t w;
 
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 
 		v /= 100;
 		p -= 2;
-		memcpy(p, digit_pairs + 2 * r, 2);
+		__builtin_memcpy(p, digit_pairs + 2 * r, 2);
 	}
-	if (v >= 10) {
+	w = (uint32_t)v;
+	while (w >= 100) {
+		unsigned r = w % 100;
+
+		w /= 100;
 		p -= 2;
-		memcpy(p, digit_pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
+		__builtin_memcpy(p, digit_pairs + 2 * r, 2);
 	}
-	n = (size_t)(tmp + sizeof(tmp) - p);
-	memcpy(dst, p, n);
+	if (w >= 10)
+		__builtin_memcpy(p - 2, digit_pairs + 2 * w, 2);
+	else
+		p[-1] = (char)('0' + w);
 	return n;
 }
 
@@ -230,16 +293,27 @@ void lg_put_double(struct lg_out *o, double v)
 	}
 }
 
+static const char hex_pairs[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 void lg_put_hex(struct lg_out *o, const uint8_t *b, size_t n)
 {
 	size_t i;
+	char *d;
 
 	if (!lg_reserve(o, 2 * n))
 		return;
-	for (i = 0; i < n; i++) {
-		o->p[o->len++] = hex_digits[b[i] >> 4];
-		o->p[o->len++] = hex_digits[b[i] & 15];
-	}
+	d = o->p + o->len;
+	for (i = 0; i < n; i++)
+		__builtin_memcpy(d + 2 * i, hex_pairs + 2 * b[i], 2);
+	o->len += 2 * n;
 }
 
 static void two(char *d, unsigned v)
@@ -378,10 +452,8 @@ static void put_hex_int(struct lg_out *o, uint64_t v, bool upper)
 	lg_put(o, tmp + sizeof(tmp) - n, n);
 }
 
-/*
- * One conversion at f (just past '%'). Returns the rest of the format,
- * or NULL when this conversion is not one handled here.
- */
+/* One conversion at f (just past '%'), one that fast_format() allowed.
+ * Returns the rest of the format. */
 static const char *convert(struct lg_out *o, enum lg_escape_mode mode,
 			   const char *f, va_list *ap)
 {
@@ -433,9 +505,41 @@ static const char *convert(struct lg_out *o, enum lg_escape_mode mode,
 	return f + 1;
 }
 
-/* Tries the content with the conversions of convert(); false when it
- * meets another (o->len is then wherever it stopped). */
-static bool content_fast(struct lg_out *o, enum lg_escape_mode mode,
+/* Whether every conversion of fmt is one that convert() handles; checked
+ * first, so that no argument is consumed by a start that must be undone
+ * (the line may even have moved in between). */
+static bool fast_format(const char *f)
+{
+	char lmod;
+
+	while ((f = strchr(f, '%')) != NULL) {
+		if (f[1] == '%') {
+			f += 2;
+			continue;
+		}
+		f = length_mod(f + 1, &lmod);
+		switch (*f) {
+		case 'd':
+		case 'i':
+		case 'u':
+		case 'x':
+		case 'X':
+			break;
+		case 'c':
+		case 's':
+		case 'p':
+			if (lmod)
+				return false;
+			break;
+		default:
+			return false;
+		}
+		f++;
+	}
+	return true;
+}
+
+static void content_fast(struct lg_out *o, enum lg_escape_mode mode,
 			 const char *fmt, va_list *ap)
 {
 	const char *f = fmt;
@@ -445,7 +549,7 @@ static bool content_fast(struct lg_out *o, enum lg_escape_mode mode,
 
 		if (!pct) {
 			lg_escape(o, f, strlen(f), mode);
-			return true;
+			return;
 		}
 		lg_escape(o, f, (size_t)(pct - f), mode);
 		if (pct[1] == '%') {
@@ -455,7 +559,7 @@ static bool content_fast(struct lg_out *o, enum lg_escape_mode mode,
 		}
 		f = convert(o, mode, pct + 1, ap);
 		if (!f)
-			return false;
+			return; /* fast_format() let through what it must not */
 	}
 }
 
@@ -494,18 +598,15 @@ static void content_slow(struct lg_out *o, enum lg_escape_mode mode,
 void lg_put_content(struct lg_out *o, enum lg_escape_mode mode, char *scratch,
 		    size_t scratch_len, int err, const char *fmt, va_list ap)
 {
-	size_t start = o->len;
 	va_list fast;
-	bool done;
 
 	if (!fmt)
 		return;
-	va_copy(fast, ap);
-	done = content_fast(o, mode, fmt, &fast);
-	va_end(fast);
-	if (done)
+	if (!fast_format(fmt)) {
+		content_slow(o, mode, scratch, scratch_len, err, fmt, ap);
 		return;
-	if (!o->failed)
-		o->len = start;
-	content_slow(o, mode, scratch, scratch_len, err, fmt, ap);
+	}
+	va_copy(fast, ap);
+	content_fast(o, mode, fmt, &fast);
+	va_end(fast);
 }

@@ -12,11 +12,16 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const level_json[] = {
-    [TRIAGE_LOG_DEBUG] = "\"level\":\"debug\"",
-    [TRIAGE_LOG_INFO] = "\"level\":\"info\"",
-    [TRIAGE_LOG_WARN] = "\"level\":\"warn\"",
-    [TRIAGE_LOG_ERROR] = "\"level\":\"error\"",
+static const struct {
+	const char *s;
+	size_t n;
+} level_json[] = {
+#define LEVEL(l, name) [l] = {name, sizeof(name) - 1}
+    LEVEL(TRIAGE_LOG_DEBUG, "\"level\":\"debug\""),
+    LEVEL(TRIAGE_LOG_INFO, "\"level\":\"info\""),
+    LEVEL(TRIAGE_LOG_WARN, "\"level\":\"warn\""),
+    LEVEL(TRIAGE_LOG_ERROR, "\"level\":\"error\""),
+#undef LEVEL
 };
 
 const char *lg_caller(const char *file)
@@ -111,12 +116,11 @@ void lg_format_json(struct lg_out *o, const struct lg_config *cfg,
 		    struct lg_cache *c, const struct lg_line *l)
 {
 	static const uint8_t zero[8];
-	const char *lv = level_json[l->level];
 
 	LG_PUT_LIT(o, "{\"@timestamp\":\"");
 	lg_put_time(o, &c->stamp, &l->ts);
 	LG_PUT_LIT(o, "\",");
-	lg_put(o, lv, strlen(lv));
+	lg_put(o, level_json[l->level].s, level_json[l->level].n);
 	LG_PUT_LIT(o, ",\"content\":\"");
 	lg_put_content(o, LG_ESC_JSON, c->scratch, c->scratch_len, l->err,
 		       l->fmt, *l->ap);
@@ -129,7 +133,7 @@ void lg_format_json(struct lg_out *o, const struct lg_config *cfg,
 	LG_PUT_LIT(o, "\",\"caller\":\"");
 	put_caller(o, l);
 	LG_PUT_LIT(o, "\"");
-	lg_put(o, cfg->service_json, strlen(cfg->service_json));
+	lg_put(o, cfg->service_json, cfg->service_json_len);
 	if (l->span && memcmp(l->span->parent_id, zero, 8) != 0) {
 		LG_PUT_LIT(o, ",\"parent\":\"");
 		lg_put_hex(o, l->span->parent_id, 8);

@@ -226,22 +226,82 @@ struct triage_log_field {
 	} v;
 };
 
-#define TRIAGE_STR(k, x)                                                   \
-	((struct triage_log_field){(k), TRIAGE_LOG_STR, {.s = (x)}})
-#define TRIAGE_INT(k, x)                                                   \
-	((struct triage_log_field){(k), TRIAGE_LOG_INT, {.i = (x)}})
-#define TRIAGE_UINT(k, x)                                                  \
-	((struct triage_log_field){(k), TRIAGE_LOG_UINT, {.u = (x)}})
-#define TRIAGE_DOUBLE(k, x)                                                \
-	((struct triage_log_field){(k), TRIAGE_LOG_DOUBLE, {.d = (x)}})
-#define TRIAGE_BOOL(k, x)                                                  \
-	((struct triage_log_field){(k), TRIAGE_LOG_BOOL, {.b = !!(x)}})
+/* Field makers, inline functions so that C and C++ both take them. */
+static inline struct triage_log_field triage_log_field_(const char *key,
+							enum triage_log_type t)
+{
+	struct triage_log_field f;
 
-/* Expands to "array, count" for the _kv calls. */
+	f.key = key;
+	f.type = t;
+	f.v.u = 0;
+	return f;
+}
+static inline struct triage_log_field triage_log_str_(const char *k,
+						      const char *x)
+{
+	struct triage_log_field f = triage_log_field_(k, TRIAGE_LOG_STR);
+
+	f.v.s = x;
+	return f;
+}
+static inline struct triage_log_field triage_log_int_(const char *k,
+						      int64_t x)
+{
+	struct triage_log_field f = triage_log_field_(k, TRIAGE_LOG_INT);
+
+	f.v.i = x;
+	return f;
+}
+static inline struct triage_log_field triage_log_uint_(const char *k,
+						       uint64_t x)
+{
+	struct triage_log_field f = triage_log_field_(k, TRIAGE_LOG_UINT);
+
+	f.v.u = x;
+	return f;
+}
+static inline struct triage_log_field triage_log_double_(const char *k,
+							 double x)
+{
+	struct triage_log_field f = triage_log_field_(k, TRIAGE_LOG_DOUBLE);
+
+	f.v.d = x;
+	return f;
+}
+static inline struct triage_log_field triage_log_bool_(const char *k, int x)
+{
+	struct triage_log_field f = triage_log_field_(k, TRIAGE_LOG_BOOL);
+
+	f.v.b = !!x;
+	return f;
+}
+
+#define TRIAGE_STR(k, x) triage_log_str_((k), (x))
+#define TRIAGE_INT(k, x) triage_log_int_((k), (x))
+#define TRIAGE_UINT(k, x) triage_log_uint_((k), (x))
+#define TRIAGE_DOUBLE(k, x) triage_log_double_((k), (x))
+#define TRIAGE_BOOL(k, x) triage_log_bool_((k), (x))
+
+/* Expands to "array, count" for the _kv calls; the array lives until
+ * the end of the call's statement. */
+#ifdef __cplusplus
+}
+#include <initializer_list>
+template <typename... T> struct triage_log_count_ {
+	enum : size_t { value = sizeof...(T) };
+};
+template <typename... T> triage_log_count_<T...> triage_log_count(const T &...);
+#define TRIAGE_FIELDS(...)                                                 \
+	std::initializer_list<struct triage_log_field>{__VA_ARGS__}.begin(), \
+	    decltype(triage_log_count(__VA_ARGS__))::value
+extern "C" {
+#else
 #define TRIAGE_FIELDS(...)                                                 \
 	(const struct triage_log_field[]){__VA_ARGS__},                    \
 	    (sizeof((const struct triage_log_field[]){__VA_ARGS__}) /      \
 	     sizeof(struct triage_log_field))
+#endif
 
 /*
  * Writes one line at `level` when the logger's level lets it through:
