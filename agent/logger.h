@@ -133,11 +133,22 @@ static inline void lg_escape(struct lg_out *o, const char *s, size_t n,
 size_t lg_fmt_u64(char *dst, uint64_t v);
 size_t lg_fmt_i64(char *dst, int64_t v);
 
+/*
+ * The lg_*_raw and lg_fmt_* writers write at d, which has room, and
+ * return the end (or the count); the lg_put_* ones make room first.
+ */
+
+/* Escapes s[0..n) at d, which has room for 6 * n bytes. */
+char *lg_esc_raw(char *d, const char *s, size_t n, enum lg_escape_mode mode);
+
 /* A finite double in the shortest form that reads back the same, as a
  * JSON number (no NaN or Inf: the caller writes those as strings). */
+#define LG_DOUBLE_MAX 32
+size_t lg_fmt_double(char *d, double v);
 void lg_put_double(struct lg_out *o, double v);
 
 /* Lowercase hex of n bytes. */
+char *lg_hex_raw(char *d, const uint8_t *b, size_t n);
 void lg_put_hex(struct lg_out *o, const uint8_t *b, size_t n);
 
 /* The timestamp of the thread's last second, so that a line formats
@@ -150,6 +161,8 @@ struct lg_stamp {
 };
 
 /* Writes ts in Go's 2006-01-02T15:04:05.000Z07:00, local time. */
+#define LG_TIME_MAX 32
+char *lg_time_raw(char *d, struct lg_stamp *c, const struct timespec *ts);
 void lg_put_time(struct lg_out *o, struct lg_stamp *c,
 		 const struct timespec *ts);
 

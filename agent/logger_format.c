@@ -116,43 +116,32 @@ static inline uint64_t word_special(uint64_t x)
 	return (ctl | ((q - ONES) & ~q) | ((b - ONES) & ~b) | x) & HIGHS;
 }
 
-/* The byte-by-byte escaper, for strings that need it. */
-static void escape_slow(struct lg_out *o, const unsigned char *p,
-			const unsigned char *end, enum lg_escape_mode mode)
+char *lg_esc_raw(char *d, const char *s, size_t n, enum lg_escape_mode mode)
 {
 	const uint8_t *cls = lg_esc_class[mode];
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
 	while (p < end) {
-		size_t chunk =
-		    end - p < ESC_CHUNK ? (size_t)(end - p) : ESC_CHUNK;
-		const unsigned char *stop = p + chunk;
-		char *d;
+		unsigned c = *p;
+		size_t len;
 
-		if (!lg_reserve(o, chunk * 6 + 8))
-			return;
-		d = o->p + o->len;
-		while (p < stop) {
-			unsigned c = *p;
-			size_t len;
-
-			if (cls[c] == 0) {
-				*d++ = (char)c;
-				p++;
-			} else if (cls[c] == 1) {
-				d = escape_byte(d, c);
-				p++;
-			} else if ((len = utf8_len(p, end)) != 0) {
-				memcpy(d, p, len);
-				d += len;
-				p += len;
-			} else {
-				memcpy(d, "\xef\xbf\xbd", 3);
-				d += 3;
-				p++;
-			}
+		if (cls[c] == 0) {
+			*d++ = (char)c;
+			p++;
+		} else if (cls[c] == 1) {
+			d = escape_byte(d, c);
+			p++;
+		} else if ((len = utf8_len(p, end)) != 0) {
+			memcpy(d, p, len);
+			d += len;
+			p += len;
+		} else {
+			memcpy(d, "\xef\xbf\xbd", 3);
+			d += 3;
+			p++;
 		}
-		o->len = (size_t)(d - o->p);
 	}
+	return d;
 }
 
 const uint8_t lg_esc_class[2][256] = {
@@ -176,12 +165,27 @@ bool lg_clean_long(const unsigned char *p, size_t n)
 	return (f | word_special(w)) == 0;
 }
 
+/* A chunk at a time, so that a long string never asks for six times its
+ * size at once. A UTF-8 sequence is never cut: a chunk ends at most
+ * three bytes late. */
 void lg_escape_slow(struct lg_out *o, const char *s, size_t n,
 		    enum lg_escape_mode mode)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	size_t done = 0, chunk;
+	char *d;
 
-	escape_slow(o, p, p + n, mode);
+	while (done < n) {
+		chunk = n - done < ESC_CHUNK ? n - done : ESC_CHUNK;
+		while (done + chunk < n &&
+		       ((unsigned char)s[done + chunk] & 0xc0) == 0x80 &&
+		       chunk < ESC_CHUNK + 3)
+			chunk++;
+		if (!lg_reserve(o, chunk * 6 + 8))
+			return;
+		d = lg_esc_raw(o->p + o->len, s + done, chunk, mode);
+		o->len = (size_t)(d - o->p);
+		done += chunk;
+	}
 }
 
 static const char digit_pairs[201] =
@@ -245,10 +249,9 @@ size_t lg_fmt_i64(char *dst, int64_t v)
  * correctly rounded. Others take printf's %.15g..%.17g, the first that
  * reads back the same.
  */
-void lg_put_double(struct lg_out *o, double v)
+size_t lg_fmt_double(char *buf, double v)
 {
 	static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
-	char buf[40];
 	size_t n = 0;
 	int k, prec;
 
@@ -279,18 +282,22 @@ void lg_put_double(struct lg_out *o, double v)
 				buf[n - k] = '.';
 				n++;
 			}
-			lg_put(o, buf, n);
-			return;
+			return n;
 		}
 	}
 	for (prec = 15; prec <= 17; prec++) {
-		int len = snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		int len = snprintf(buf, LG_DOUBLE_MAX, "%.*g", prec, v);
 
-		if (prec == 17 || strtod(buf, NULL) == v) {
-			lg_put(o, buf, (size_t)len);
-			return;
-		}
+		if (prec == 17 || strtod(buf, NULL) == v)
+			return (size_t)len;
 	}
+	return 0;
+}
+
+void lg_put_double(struct lg_out *o, double v)
+{
+	if (lg_reserve(o, LG_DOUBLE_MAX))
+		o->len += lg_fmt_double(o->p + o->len, v);
 }
 
 static const char hex_pairs[513] =
@@ -303,17 +310,19 @@ static const char hex_pairs[513] =
     "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
     "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
-void lg_put_hex(struct lg_out *o, const uint8_t *b, size_t n)
+char *lg_hex_raw(char *d, const uint8_t *b, size_t n)
 {
 	size_t i;
-	char *d;
 
-	if (!lg_reserve(o, 2 * n))
-		return;
-	d = o->p + o->len;
 	for (i = 0; i < n; i++)
 		__builtin_memcpy(d + 2 * i, hex_pairs + 2 * b[i], 2);
-	o->len += 2 * n;
+	return d + 2 * n;
+}
+
+void lg_put_hex(struct lg_out *o, const uint8_t *b, size_t n)
+{
+	if (lg_reserve(o, 2 * n))
+		o->len = (size_t)(lg_hex_raw(o->p + o->len, b, n) - o->p);
 }
 
 static void two(char *d, unsigned v)
@@ -357,23 +366,25 @@ static void stamp_second(struct lg_stamp *c, time_t sec)
 	c->sec = sec;
 }
 
-void lg_put_time(struct lg_out *o, struct lg_stamp *c,
-		 const struct timespec *ts)
+char *lg_time_raw(char *d, struct lg_stamp *c, const struct timespec *ts)
 {
 	unsigned ms = (unsigned)(ts->tv_nsec / 1000000);
-	char *d;
 
 	if (ts->tv_sec != c->sec || !c->zone_len)
 		stamp_second(c, ts->tv_sec);
-	if (!lg_reserve(o, 19 + 4 + sizeof(c->zone)))
-		return;
-	d = o->p + o->len;
 	memcpy(d, c->date, 19);
 	d[19] = '.';
 	d[20] = (char)('0' + ms / 100);
 	two(d + 21, ms);
-	memcpy(d + 23, c->zone, c->zone_len);
-	o->len += 23 + c->zone_len;
+	memcpy(d + 23, c->zone, sizeof(c->zone));
+	return d + 23 + c->zone_len;
+}
+
+void lg_put_time(struct lg_out *o, struct lg_stamp *c,
+		 const struct timespec *ts)
+{
+	if (lg_reserve(o, LG_TIME_MAX))
+		o->len = (size_t)(lg_time_raw(o->p + o->len, c, ts) - o->p);
 }
 
 /* --- the content --- */

@@ -12,8 +12,9 @@
 #include <math.h>
 #include <string.h>
 
+/* Padded to 17 bytes, so that a line copies 16 of them in one move. */
 static const struct {
-	const char *s;
+	char s[17];
 	size_t n;
 } level_json[] = {
 #define LEVEL(l, name) [l] = {name, sizeof(name) - 1}
@@ -40,6 +41,7 @@ const char *lg_caller(const char *file)
 	return file;
 }
 
+/* The caller for plain lines. */
 static void put_caller(struct lg_out *o, const struct lg_line *l)
 {
 	const char *c = lg_caller(l->file);
@@ -97,48 +99,152 @@ static void put_value(struct lg_out *o, const struct triage_log_field *f)
 	LG_PUT_LIT(o, "null");
 }
 
+#define RAW_LIT(d, lit)                                                        \
+	do {                                                                   \
+		__builtin_memcpy((d), (lit), sizeof(lit) - 1);                 \
+		(d) += sizeof(lit) - 1;                                        \
+	} while (0)
+
+/* A string at d, escaped when it must be; room for 6 * n bytes. */
+static char *esc_raw(char *d, const char *s, size_t n)
+{
+	if (n < 8 || !lg_clean_long((const unsigned char *)s, n)) {
+		if (n >= 8)
+			return lg_esc_raw(d, s, n, LG_ESC_JSON);
+		for (size_t i = 0; i < n; i++)
+			if (lg_esc_class[LG_ESC_JSON][(unsigned char)s[i]])
+				return lg_esc_raw(d, s, n, LG_ESC_JSON);
+	}
+	lg_copy(d, s, n);
+	return d + n;
+}
+
+/* A field's value at d, which has room for it escaped. */
+static char *value_raw(char *d, const struct triage_log_field *f, size_t n)
+{
+	switch (f->type) {
+	case TRIAGE_LOG_STR:
+		if (!f->v.s) {
+			RAW_LIT(d, "null");
+			return d;
+		}
+		*d++ = '"';
+		d = esc_raw(d, f->v.s, n);
+		*d++ = '"';
+		return d;
+	case TRIAGE_LOG_INT:
+		return d + lg_fmt_i64(d, f->v.i);
+	case TRIAGE_LOG_UINT:
+		return d + lg_fmt_u64(d, f->v.u);
+	case TRIAGE_LOG_DOUBLE:
+		if (isfinite(f->v.d))
+			return d + lg_fmt_double(d, f->v.d);
+		if (isnan(f->v.d))
+			RAW_LIT(d, "\"NaN\"");
+		else if (f->v.d > 0)
+			RAW_LIT(d, "\"+Inf\"");
+		else
+			RAW_LIT(d, "\"-Inf\"");
+		return d;
+	case TRIAGE_LOG_BOOL:
+		if (f->v.b)
+			RAW_LIT(d, "true");
+		else
+			RAW_LIT(d, "false");
+		return d;
+	}
+	RAW_LIT(d, "null");
+	return d;
+}
+
+/*
+ * The fields, each with one check for room: its key and string value
+ * escaped at worst, six bytes for one. A field too long for that to be
+ * reasonable takes the chunked path instead.
+ */
 static void put_fields_json(struct lg_out *o, const struct lg_line *l)
 {
-	size_t i;
+	size_t i, kn, vn;
+	char *d;
 
 	for (i = 0; i < l->nfields; i++) {
 		const struct triage_log_field *f = &l->fields[i];
 		const char *key = f->key ? f->key : "";
 
-		LG_PUT_LIT(o, ",\"");
-		lg_escape(o, key, strlen(key), LG_ESC_JSON);
-		LG_PUT_LIT(o, "\":");
-		put_value(o, f);
+		kn = strlen(key);
+		vn = f->type == TRIAGE_LOG_STR && f->v.s ? strlen(f->v.s) : 0;
+		if (kn + vn > 4096) {
+			LG_PUT_LIT(o, ",\"");
+			lg_escape(o, key, kn, LG_ESC_JSON);
+			LG_PUT_LIT(o, "\":");
+			put_value(o, f);
+			continue;
+		}
+		if (!lg_reserve(o, 6 * (kn + vn) + LG_DOUBLE_MAX + 16))
+			return;
+		d = o->p + o->len;
+		RAW_LIT(d, ",\"");
+		d = esc_raw(d, key, kn);
+		RAW_LIT(d, "\":");
+		d = value_raw(d, f, vn);
+		o->len = (size_t)(d - o->p);
 	}
+}
+
+/* trace, span, caller, service and parent: one check for room. */
+static void put_context_json(struct lg_out *o, const struct lg_config *cfg,
+			     const struct lg_line *l)
+{
+	static const uint8_t zero[8];
+	const char *caller = lg_caller(l->file);
+	size_t cn = strlen(caller);
+	char *d;
+
+	if (cn > 4096)
+		cn = 4096;
+	if (!lg_reserve(o, 6 * cn + cfg->service_json_len + 160))
+		return;
+	d = o->p + o->len;
+	if (l->span) {
+		RAW_LIT(d, "\",\"trace\":\"");
+		d = lg_hex_raw(d, l->span->ctx.trace_id, 16);
+		RAW_LIT(d, "\",\"span\":\"");
+		d = lg_hex_raw(d, l->span->ctx.span_id, 8);
+	}
+	RAW_LIT(d, "\",\"caller\":\"");
+	d = esc_raw(d, caller, cn);
+	*d++ = ':';
+	d += lg_fmt_i64(d, l->line);
+	*d++ = '"';
+	memcpy(d, cfg->service_json, cfg->service_json_len);
+	d += cfg->service_json_len;
+	if (l->span && memcmp(l->span->parent_id, zero, 8) != 0) {
+		RAW_LIT(d, ",\"parent\":\"");
+		d = lg_hex_raw(d, l->span->parent_id, 8);
+		*d++ = '"';
+	}
+	o->len = (size_t)(d - o->p);
 }
 
 void lg_format_json(struct lg_out *o, const struct lg_config *cfg,
 		    struct lg_cache *c, const struct lg_line *l)
 {
-	static const uint8_t zero[8];
+	char *d;
 
-	LG_PUT_LIT(o, "{\"@timestamp\":\"");
-	lg_put_time(o, &c->stamp, &l->ts);
-	LG_PUT_LIT(o, "\",");
-	lg_put(o, level_json[l->level].s, level_json[l->level].n);
-	LG_PUT_LIT(o, ",\"content\":\"");
+	if (!lg_reserve(o, 64 + LG_TIME_MAX))
+		return;
+	d = o->p + o->len;
+	RAW_LIT(d, "{\"@timestamp\":\"");
+	d = lg_time_raw(d, &c->stamp, &l->ts);
+	RAW_LIT(d, "\",");
+	__builtin_memcpy(d, level_json[l->level].s, 16);
+	d += level_json[l->level].n;
+	RAW_LIT(d, ",\"content\":\"");
+	o->len = (size_t)(d - o->p);
+
 	lg_put_content(o, LG_ESC_JSON, c->scratch, c->scratch_len, l->err,
 		       l->fmt, *l->ap);
-	if (l->span) {
-		LG_PUT_LIT(o, "\",\"trace\":\"");
-		lg_put_hex(o, l->span->ctx.trace_id, 16);
-		LG_PUT_LIT(o, "\",\"span\":\"");
-		lg_put_hex(o, l->span->ctx.span_id, 8);
-	}
-	LG_PUT_LIT(o, "\",\"caller\":\"");
-	put_caller(o, l);
-	LG_PUT_LIT(o, "\"");
-	lg_put(o, cfg->service_json, cfg->service_json_len);
-	if (l->span && memcmp(l->span->parent_id, zero, 8) != 0) {
-		LG_PUT_LIT(o, ",\"parent\":\"");
-		lg_put_hex(o, l->span->parent_id, 8);
-		LG_PUT_LIT(o, "\"");
-	}
+	put_context_json(o, cfg, l);
 	put_fields_json(o, l);
 	LG_PUT_LIT(o, "}\n");
 }
