@@ -112,6 +112,13 @@ static int output_writev(struct iovec *iov, int cnt, uint32_t lines)
 	for (i = 0; i < cnt; i++)
 		total += iov[i].iov_len;
 	pthread_mutex_lock(&out_lock);
+	/* Before the write: lines of a new day go to the new day's file. */
+	if (out_cfg && out_cfg->std_fd < 0 && file.fd >= 0) {
+		now = time(NULL);
+		if (lg_rotate_due(out_cfg, &file, now) &&
+		    lg_rotate(out_cfg, &file, now) == 0)
+			atomic_store(&out_fd, file.fd);
+	}
 	done = write_all(atomic_load(&out_fd), iov, cnt);
 	if (done < total) {
 		/* The lines not wholly written are lost (a full disk, a
@@ -122,12 +129,6 @@ static int output_writev(struct iovec *iov, int cnt, uint32_t lines)
 		err = TRIAGE_ESYS;
 	}
 	file.size += (long long)done;
-	if (out_cfg && out_cfg->std_fd < 0 && file.fd >= 0) {
-		now = time(NULL);
-		if (lg_rotate_due(out_cfg, &file, now) &&
-		    lg_rotate(out_cfg, &file, now) == 0)
-			atomic_store(&out_fd, file.fd);
-	}
 	pthread_mutex_unlock(&out_lock);
 	count(lines - lost, lost);
 	errno = saved;

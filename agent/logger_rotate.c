@@ -112,16 +112,20 @@ int lg_rotate(const struct lg_config *cfg, struct lg_file *f, time_t now)
 
 struct backup {
 	char name[NAME_MAX + 1];
-	time_t mtime;
+	struct timespec mtime;
 };
 
+/* By modification time to the nanosecond (many rotations can fall in
+ * one second), then by name as versions: "x.10" after "x.9". */
 static int newest_first(const void *a, const void *b)
 {
 	const struct backup *x = a, *y = b;
 
-	if (x->mtime != y->mtime)
-		return x->mtime < y->mtime ? 1 : -1;
-	return -strcmp(x->name, y->name);
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? 1 : -1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? 1 : -1;
+	return -strverscmp(x->name, y->name);
 }
 
 /* The rotated files of `base` in `dir`: base-<digit>... */
@@ -153,7 +157,7 @@ static struct backup *list_backups(const char *dir, const char *base,
 			v = nv;
 		}
 		snprintf(v[n].name, sizeof(v[n].name), "%s", e->d_name);
-		v[n++].mtime = st.st_mtime;
+		v[n++].mtime = st.st_mtim;
 	}
 	closedir(d);
 	*count = n;
@@ -185,7 +189,7 @@ int lg_prune(const struct lg_config *cfg, time_t now)
 		bool too_many = cfg->keep > 0 && i >= (size_t)cfg->keep;
 		bool too_old =
 		    cfg->max_age_days > 0 &&
-		    now - v[i].mtime > (time_t)cfg->max_age_days * 86400;
+		    now - v[i].mtime.tv_sec > (time_t)cfg->max_age_days * 86400;
 
 		if ((too_many || too_old) && !unlinkat(dfd, v[i].name, 0))
 			removed++;
