@@ -73,7 +73,7 @@ static inline void lg_copy(char *d, const char *s, size_t n)
 
 static inline void lg_put(struct lg_out *o, const char *s, size_t n)
 {
-	if (lg_reserve(o, n)) {
+	if (n > 0 && lg_reserve(o, n)) {
 		if (__builtin_constant_p(n))
 			__builtin_memcpy(o->p + o->len, s, n);
 		else
