@@ -198,6 +198,10 @@ struct lg_cache {
 	struct lg_stamp stamp;
 	char *scratch;
 	size_t scratch_len;
+	/* The hex of the last span seen: a thread logs many lines for one
+	 * span. */
+	struct span_current span;
+	char span_hex[80];
 };
 
 void lg_format_json(struct lg_out *o, const struct lg_config *cfg,

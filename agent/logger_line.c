@@ -162,38 +162,116 @@ static char *value_raw(char *d, const struct triage_log_field *f, size_t n)
  * escaped at worst, six bytes for one. A field too long for that to be
  * reasonable takes the chunked path instead.
  */
+/*
+ * Copies a NUL-terminated string of at most `max` bytes that needs no
+ * escaping, in one pass with no strlen; NULL when it is longer or needs
+ * care (the caller then takes the general path). Keys and most values
+ * are short and plain.
+ */
+static inline char *copy_plain(char *d, const char *s, size_t max)
+{
+	const uint8_t *cls = lg_esc_class[LG_ESC_JSON];
+	size_t i;
+
+	for (i = 0; i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\0')
+			return d + i;
+		if (cls[c])
+			return NULL;
+		d[i] = (char)c;
+	}
+	return NULL;
+}
+
+/* One field in general: its key and string value escaped at worst, six
+ * bytes for one; a very long one through the chunked escaper. */
+static void put_field_json(struct lg_out *o, const struct triage_log_field *f,
+			   const char *key)
+{
+	size_t kn = strlen(key);
+	size_t vn = f->type == TRIAGE_LOG_STR && f->v.s ? strlen(f->v.s) : 0;
+	char *d;
+
+	if (kn + vn > 4096) {
+		LG_PUT_LIT(o, ",\"");
+		lg_escape(o, key, kn, LG_ESC_JSON);
+		LG_PUT_LIT(o, "\":");
+		put_value(o, f);
+		return;
+	}
+	if (!lg_reserve(o, 6 * (kn + vn) + LG_DOUBLE_MAX + 16))
+		return;
+	d = o->p + o->len;
+	RAW_LIT(d, ",\"");
+	d = esc_raw(d, key, kn);
+	RAW_LIT(d, "\":");
+	d = value_raw(d, f, vn);
+	o->len = (size_t)(d - o->p);
+}
+
+#define SHORT_KEY 32
+#define SHORT_VALUE 64
+
+/* The fields: short plain ones in one pass, others in general. */
 static void put_fields_json(struct lg_out *o, const struct lg_line *l)
 {
-	size_t i, kn, vn;
-	char *d;
+	size_t i;
+	char *d, *e;
 
 	for (i = 0; i < l->nfields; i++) {
 		const struct triage_log_field *f = &l->fields[i];
 		const char *key = f->key ? f->key : "";
+		bool str = f->type == TRIAGE_LOG_STR && f->v.s;
 
-		kn = strlen(key);
-		vn = f->type == TRIAGE_LOG_STR && f->v.s ? strlen(f->v.s) : 0;
-		if (kn + vn > 4096) {
-			LG_PUT_LIT(o, ",\"");
-			lg_escape(o, key, kn, LG_ESC_JSON);
-			LG_PUT_LIT(o, "\":");
-			put_value(o, f);
-			continue;
-		}
-		if (!lg_reserve(o, 6 * (kn + vn) + LG_DOUBLE_MAX + 16))
+		if (!lg_reserve(o, SHORT_KEY + SHORT_VALUE + 8))
 			return;
 		d = o->p + o->len;
 		RAW_LIT(d, ",\"");
-		d = esc_raw(d, key, kn);
+		if (!(e = copy_plain(d, key, SHORT_KEY)))
+			goto general;
+		d = e;
 		RAW_LIT(d, "\":");
-		d = value_raw(d, f, vn);
+		if (str) {
+			*d++ = '"';
+			if (!(e = copy_plain(d, f->v.s, SHORT_VALUE)))
+				goto general;
+			d = e;
+			*d++ = '"';
+		} else {
+			d = value_raw(d, f, 0);
+		}
 		o->len = (size_t)(d - o->p);
+		continue;
+	general:
+		put_field_json(o, f, key);
 	}
 }
 
 /* trace, span, caller, service and parent: one check for room. */
+/* `","trace":"<hex>","span":"<hex>` of the line's span, made once for
+ * each span a thread logs under. */
+static const char *span_hex(struct lg_cache *c, const struct span_current *s)
+{
+	char *d = c->span_hex;
+
+	if (memcmp(&c->span, s, sizeof(*s)) == 0 && c->span_hex[0])
+		return c->span_hex;
+	RAW_LIT(d, "\",\"trace\":\"");
+	d = lg_hex_raw(d, s->ctx.trace_id, 16);
+	RAW_LIT(d, "\",\"span\":\"");
+	d = lg_hex_raw(d, s->ctx.span_id, 8);
+	c->span = *s;
+	return c->span_hex;
+}
+
+#define SPAN_HEX_LEN (11 + 32 + 10 + 16)
+_Static_assert(SPAN_HEX_LEN <= sizeof(((struct lg_cache *)0)->span_hex),
+	       "room for the span's hex");
+
 static void put_context_json(struct lg_out *o, const struct lg_config *cfg,
-			     const struct lg_line *l)
+			     struct lg_cache *c, const struct lg_line *l)
 {
 	static const uint8_t zero[8];
 	const char *caller = lg_caller(l->file);
@@ -206,10 +284,8 @@ static void put_context_json(struct lg_out *o, const struct lg_config *cfg,
 		return;
 	d = o->p + o->len;
 	if (l->span) {
-		RAW_LIT(d, "\",\"trace\":\"");
-		d = lg_hex_raw(d, l->span->ctx.trace_id, 16);
-		RAW_LIT(d, "\",\"span\":\"");
-		d = lg_hex_raw(d, l->span->ctx.span_id, 8);
+		memcpy(d, span_hex(c, l->span), SPAN_HEX_LEN);
+		d += SPAN_HEX_LEN;
 	}
 	RAW_LIT(d, "\",\"caller\":\"");
 	d = esc_raw(d, caller, cn);
@@ -244,7 +320,7 @@ void lg_format_json(struct lg_out *o, const struct lg_config *cfg,
 
 	lg_put_content(o, LG_ESC_JSON, c->scratch, c->scratch_len, l->err,
 		       l->fmt, *l->ap);
-	put_context_json(o, cfg, l);
+	put_context_json(o, cfg, c, l);
 	put_fields_json(o, l);
 	LG_PUT_LIT(o, "}\n");
 }
