@@ -208,9 +208,32 @@ static unsigned digit_count(uint64_t v)
  * fits, as most logged numbers do. */
 size_t lg_fmt_u64(char *dst, uint64_t v)
 {
-	unsigned n = digit_count(v);
-	char *p = dst + n;
+	unsigned n, hi, lo;
+	char *p;
 	uint32_t w;
+
+	/* Statuses, line numbers, small counts: most numbers in logs. */
+	if (v < 10) {
+		dst[0] = (char)('0' + v);
+		return 1;
+	}
+	if (v < 100) {
+		__builtin_memcpy(dst, digit_pairs + 2 * v, 2);
+		return 2;
+	}
+	if (v < 10000) {
+		hi = (unsigned)v / 100;
+		lo = (unsigned)v % 100;
+		n = hi >= 10;
+		if (n)
+			__builtin_memcpy(dst, digit_pairs + 2 * hi, 2);
+		else
+			dst[0] = (char)('0' + hi);
+		__builtin_memcpy(dst + 1 + n, digit_pairs + 2 * lo, 2);
+		return 3 + n;
+	}
+	n = digit_count(v);
+	p = dst + n;
 
 	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
@@ -252,8 +275,9 @@ size_t lg_fmt_i64(char *dst, int64_t v)
 size_t lg_fmt_double(char *buf, double v)
 {
 	static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
-	size_t n = 0;
-	int k, prec;
+	char digits[24];
+	size_t n = 0, nd, k, whole;
+	int prec;
 
 	if (fabs(v) < 1e12) {
 		for (k = 0; k < 7; k++) {
@@ -264,25 +288,24 @@ size_t lg_fmt_double(char *buf, double v)
 				continue;
 			if (v < 0 || (v == 0 && signbit(v)))
 				buf[n++] = '-';
-			n += lg_fmt_u64(buf + n, (uint64_t)fabs(m));
-			if (k > 0) {
-				size_t int_digits = n - (buf[0] == '-');
-				size_t pad = int_digits <= (size_t)k
-						 ? (size_t)k + 1 - int_digits
-						 : 0;
-				size_t at;
-
-				/* Zeros in front: 0.05 is m = 5, k = 2. */
-				at = buf[0] == '-';
-				memmove(buf + at + pad, buf + at, n - at);
-				memset(buf + at, '0', pad);
-				n += pad;
-				memmove(buf + n - k + 1, buf + n - k,
-					(size_t)k);
-				buf[n - k] = '.';
-				n++;
+			nd = lg_fmt_u64(digits, (uint64_t)fabs(m));
+			if (k == 0) {
+				lg_copy(buf + n, digits, nd);
+				return n + nd;
 			}
-			return n;
+			/* m = 5, k = 2 is 0.05: zeros where digits lack. */
+			whole = nd > k ? nd - k : 0;
+			if (whole) {
+				lg_copy(buf + n, digits, whole);
+				n += whole;
+			} else {
+				buf[n++] = '0';
+			}
+			buf[n++] = '.';
+			for (; nd < k; k--)
+				buf[n++] = '0';
+			lg_copy(buf + n, digits + whole, nd - whole);
+			return n + nd - whole;
 		}
 	}
 	for (prec = 15; prec <= 17; prec++) {

@@ -128,6 +128,27 @@ static void integers(void **state)
 	assert_memory_equal(b, "4294967296", 10);
 	assert_int_equal(lg_fmt_i64(b, -7), 2);
 	assert_memory_equal(b, "-7", 2);
+	/* Each width of the short cases and the first long one. */
+	for (uint64_t v = 1; v <= 100000; v = v * 10 + 7) {
+		char want[32];
+		size_t n = (size_t)snprintf(want, sizeof(want), "%llu",
+					    (unsigned long long)v);
+
+		assert_int_equal(lg_fmt_u64(b, v), n);
+		assert_memory_equal(b, want, n);
+	}
+	for (uint64_t v = 9; v <= 1000000; v = v * 10 + 9) {
+		char want[32];
+		size_t n = (size_t)snprintf(want, sizeof(want), "%llu",
+					    (unsigned long long)v);
+
+		assert_int_equal(lg_fmt_u64(b, v), n);
+		assert_memory_equal(b, want, n);
+		n = (size_t)snprintf(want, sizeof(want), "%llu",
+				     (unsigned long long)v + 1);
+		assert_int_equal(lg_fmt_u64(b, v + 1), n);
+		assert_memory_equal(b, want, n);
+	}
 }
 
 static void doubles(void **state)
