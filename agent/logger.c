@@ -160,7 +160,10 @@ static void thread_exit(void *arg)
 {
 	struct lg_buf *b = arg;
 
+	/* Busy: a signal handler's line must not flush under our lock. */
+	b->busy = true;
 	flush_own(b);
+	b->busy = false;
 	mine = NULL;
 	atomic_store(&b->in_use, false);
 }
@@ -487,7 +490,8 @@ TRIAGE_API void triage_log_write(enum triage_log_level level, const char *file,
 		lg_count_dropped(1);
 	va_end(ap);
 
-	if (cfg->sync || level == TRIAGE_LOG_ERROR)
+	if (cfg->sync || level == TRIAGE_LOG_ERROR ||
+	    atomic_load_explicit(&lg_exiting, memory_order_relaxed))
 		flush_own(b);
 	b->busy = false;
 	errno = l.err;

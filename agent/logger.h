@@ -274,6 +274,9 @@ void lg_output_write_unlocked(const char *p, size_t n);
 /* Opens the output of `cfg` (closing the previous one). */
 int lg_output_open(const struct lg_config *cfg);
 
+/* Set at exit: every line is written through from then on. */
+extern atomic_bool lg_exiting;
+
 /* Set in a forked child: the next line starts a flusher thread there
  * (a fork handler must not start threads). */
 extern atomic_bool lg_flusher_wanted;

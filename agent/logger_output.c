@@ -232,10 +232,18 @@ static atomic_int in_fatal;
  */
 static void on_fatal(int sig, siginfo_t *si, void *uc)
 {
-	int saved = errno;
+	struct timespec ms = {0, 1000000};
+	int saved = errno, expect = 0, i;
 
-	if (!atomic_exchange(&in_fatal, 1))
+	/* One thread writes; another that crashes meanwhile waits for it
+	 * (up to two seconds) rather than end the process mid-write. */
+	if (atomic_compare_exchange_strong(&in_fatal, &expect, 1)) {
 		lg_flush_all(true);
+		atomic_store(&in_fatal, 2);
+	} else {
+		for (i = 0; i < 2000 && atomic_load(&in_fatal) == 1; i++)
+			nanosleep(&ms, NULL);
+	}
 	sigaction(sig, &previous[sig], NULL);
 	if (si->si_code <= 0 || sig == SIGABRT || sig == SIGTERM ||
 	    sig == SIGINT)
@@ -267,8 +275,13 @@ static void install_fatal(void)
 	}
 }
 
+atomic_bool lg_exiting;
+
+/* From here on lines are written through: atexit handlers registered
+ * before this one, and destructors, run after it and may log. */
 static void at_exit(void)
 {
+	atomic_store(&lg_exiting, true);
 	lg_flush_all(false);
 	count(0, 0);
 }

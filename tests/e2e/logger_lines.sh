@@ -31,6 +31,12 @@ for how in segv abort term; do
 done
 pass "SIGSEGV, abort() and SIGTERM keep all 2500 lines logged before them"
 
+TRIAGE_LOG_PATH=$WORK/exit.log "$W" crash exit 100 || fail "crash exit"
+tail -1 "$WORK/exit.log" | jq -e '.content == "after the logger'"'"'s exit handler"' \
+	>/dev/null || fail "no line from a late atexit handler"
+[ "$(wc -l <"$WORK/exit.log")" = 101 ] || fail "exit: lines lost"
+pass "exit keeps every line, one logged by a later atexit handler too"
+
 "$W" span 2>"$WORK/span.log" || fail "log_writer span"
 python3 - "$WORK/span.log" <<'PY' || fail "span line"
 import json, sys

@@ -8,7 +8,8 @@
  *                                fields thread, seq and payload
  *   log_writer crash HOW LINES   logs LINES lines, then dies: segv,
  *                                abort, term (SIGTERM at its default)
- *                                or exit (returns from main)
+ *                                or exit (returns from main; an atexit
+ *                                handler then logs one more line)
  *   log_writer count LINES       logs LINES lines, flushes, and prints
  *                                the agent's metrics on stdout; exits 1
  *                                when the flush failed
@@ -84,9 +85,19 @@ static int threads(int n)
 	return 0;
 }
 
+/* Runs after the logger's own exit handler (registered later, at the
+ * first line), as a host's cleanup would. */
+static void late_line(void)
+{
+	triage_info("after the logger's exit handler");
+}
+
 static int crash(const char *how)
 {
 	long i;
+
+	if (!strcmp(how, "exit"))
+		atexit(late_line);
 
 	for (i = 0; i < lines; i++)
 		triage_info_kv(TRIAGE_FIELDS(TRIAGE_INT("seq", i)),
@@ -98,7 +109,7 @@ static int crash(const char *how)
 	else if (!strcmp(how, "term"))
 		raise(SIGTERM);
 	else if (!strcmp(how, "exit"))
-		return 0;
+		return 0; /* late_line() then logs after the logger exits */
 	return 3;
 }
 
