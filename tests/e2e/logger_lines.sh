@@ -54,6 +54,18 @@ assert inside["caller"].startswith("programs/log_writer.c:"), inside
 PY
 pass "trace, span, parent and typed fields in the contract's order"
 
+TRIAGE_LOG_PATH=$WORK/fork.log "$W" fork || fail "log_writer fork"
+python3 - "$WORK/fork.log" <<'PY' || fail "fork"
+import collections, json, sys
+c = collections.Counter(json.loads(l)["content"] for l in open(sys.argv[1]))
+want = ["parent before %d" % i for i in range(100)] + \
+    ["child %d" % i for i in range(50)] + \
+    ["parent after %d" % i for i in range(50)]
+assert sorted(c) == sorted(want), set(c) ^ set(want)
+assert max(c.values()) == 1, [k for k, v in c.items() if v > 1][:5]
+PY
+pass "a forked child logs its own lines, never the parent's again"
+
 TRIAGE_LOG_PATH=$WORK/count.log "$W" count 321 >"$WORK/metrics.txt" ||
 	fail "log_writer count"
 grep -qx 'triage_log_lines_total 321' "$WORK/metrics.txt" ||

@@ -14,6 +14,8 @@
  *                                the agent's metrics on stdout; exits 1
  *                                when the flush failed
  *   log_writer span              one line inside a span with a parent
+ *   log_writer fork              100 lines, a fork whose child logs 50
+ *                                and exits, then 50 more in the parent
  *
  * The logger configures itself from the TRIAGE_LOG_* environment.
  */
@@ -25,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static long lines;
 static volatile int *volatile nowhere;
@@ -151,6 +155,29 @@ static int span(void)
 	return 0;
 }
 
+/* The child must not write the parent's unwritten lines again. */
+static int forked(void)
+{
+	pid_t pid;
+	int i, st;
+
+	for (i = 0; i < 100; i++)
+		triage_info("parent before %d", i);
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		for (i = 0; i < 50; i++)
+			triage_info("child %d", i);
+		exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || st != 0)
+		return 1;
+	for (i = 0; i < 50; i++)
+		triage_info("parent after %d", i);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "threads")) {
@@ -167,7 +194,9 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[1], "span"))
 		return span();
+	if (argc == 2 && !strcmp(argv[1], "fork"))
+		return forked();
 	fprintf(stderr, "usage: log_writer threads N LINES | crash HOW "
-			"LINES | count LINES | span\n");
+			"LINES | count LINES | span | fork\n");
 	return 2;
 }
