@@ -154,8 +154,7 @@ static void span_label(const struct logs_span *s, char *out, size_t cap)
 	if (*s->name)
 		snprintf(out, cap, "%s", s->name);
 	else
-		snprintf(out, cap, "span %016" PRIx64 "%s", s->id,
-			 s->lines ? "" : " (no lines)");
+		snprintf(out, cap, "span %016" PRIx64, s->id);
 }
 
 void logs_render_summary(struct logs_render *r, struct logs_merge *m)
@@ -164,8 +163,9 @@ void logs_render_summary(struct logs_render *r, struct logs_merge *m)
 	char label[96], took[32];
 	int pad;
 
-	fprintf(r->out, "\ntrace %s: %" PRIu64 " lines, %zu spans\n", m->trace,
-		m->counts.kept, m->spans.count);
+	fprintf(r->out, "\ntrace %s: %" PRIu64 " line%s, %zu span%s\n",
+		m->trace, m->counts.kept, m->counts.kept == 1 ? "" : "s",
+		m->spans.count, m->spans.count == 1 ? "" : "s");
 	if (!s)
 		return;
 	fprintf(r->out, "  %-*s %-*s %-8s %10s\n", SERVICE_WIDTH, "SERVICE",
@@ -182,6 +182,8 @@ void logs_render_summary(struct logs_render *r, struct logs_merge *m)
 			*s->kind ? s->kind : "-", took);
 		if (s->error)
 			fprintf(r->out, "  error: %s", s->error_msg);
+		else if (!s->lines)
+			fputs("  not in these logs", r->out);
 		if (r->color && s->error)
 			fputs(RESET, r->out);
 		fputc('\n', r->out);
