@@ -13,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "otlp_exporter.h"
 #include "pprof_endpoints.h"
 #include "symbols.h"
 #include "thread_dump.h"
@@ -216,6 +217,8 @@ TRIAGE_API int triage_stop(void)
 {
 	struct tprof *p;
 
+	/* Spans work without the agent: their exporter stops either way. */
+	otlp_exporter_stop();
 	pthread_mutex_lock(&agent.lock);
 	if (!agent.started) {
 		pthread_mutex_unlock(&agent.lock);
