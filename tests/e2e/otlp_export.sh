@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Spans over OTLP/HTTP, read by an independent decoder: span_service
+# makes two HTTP hops (libmicrohttpd in, libcurl out, an incoming W3C
+# traceparent and two tracestate headers), nested spans with attributes
+# and errors, a span handed to another thread and an unsampled one; a
+# receiver decoding with OpenTelemetry JS's code must get exactly the
+# sampled spans, with the IDs, parents, kinds, status, attributes and
+# tracestate that the service made, children within their parents' time,
+# and the service's name.
+. "$(dirname "$0")/../lib/e2e.sh"
+. "$(dirname "$0")/../lib/otlp.sh"
+
+otlp_setup
+start_receiver ok
+
+TRIAGE_OTLP_ENDPOINT=$RECEIVER TRIAGE_SERVICE_NAME=epro-api \
+	TRIAGE_OTLP_DELAY_MS=200 timeout 60 "$PROGS/span_service" scene \
+	>"$WORK/expected" 2>"$WORK/service.log" ||
+	fail "span_service scene: $(cat "$WORK/service.log")"
+[ "$(wc -l <"$WORK/expected")" = 7 ] ||
+	fail "span_service printed $(wc -l <"$WORK/expected") spans, want 7"
+
+# triage_stop() flushed before the service exited: all is there now.
+node "$S/tests/otlp/compare.js" "$WORK/expected" "$WORK/ok.spans" \
+	epro-api >"$WORK/compare" || fail "$(cat "$WORK/compare")"
+pass "$(cat "$WORK/compare"), decoded by OpenTelemetry JS"
+
+grep -q '"status":200' "$WORK/ok.requests" || fail "no request answered 200"
+! grep -v '"status":200' "$WORK/ok.requests" | grep -q . ||
+	fail "requests other than 200: $(cat "$WORK/ok.requests")"
+pass "every export was a POST to /v1/traces"
+
+# OTEL_* names when the TRIAGE_* ones are unset.
+: >"$WORK/ok.spans"
+env -u TRIAGE_OTLP_ENDPOINT -u TRIAGE_SERVICE_NAME \
+	OTEL_EXPORTER_OTLP_ENDPOINT=$RECEIVER/ OTEL_SERVICE_NAME=data-storage \
+	timeout 60 "$PROGS/span_service" scene >"$WORK/expected" \
+	2>"$WORK/service.log" || fail "span_service: $(cat "$WORK/service.log")"
+node "$S/tests/otlp/compare.js" "$WORK/expected" "$WORK/ok.spans" \
+	data-storage >"$WORK/compare" || fail "$(cat "$WORK/compare")"
+pass "OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME: $(cat "$WORK/compare")"
