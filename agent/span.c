@@ -22,16 +22,16 @@
 
 #define TLS __thread __attribute__((tls_model("initial-exec")))
 
-/* The span object behind the thread's current context, when it is a
- * span of this process: children inherit its tracestate. */
-static TLS struct triage_span *current_obj;
+/* The tracestate of the thread's current span, when the span is of
+ * this process: its children inherit it. */
+static TLS struct span_tstate_ref cur_ts;
 
 /* What triage_span_attach() replaced, so detach restores it whole (the
  * public struct holds the context only). */
 #define ATTACH_DEPTH 8
 static TLS struct {
 	struct span_current cur;
-	struct triage_span *obj;
+	struct span_tstate_ref ts;
 } attached[ATTACH_DEPTH];
 static TLS unsigned nattached;
 
@@ -87,15 +87,27 @@ static void tstate_unref(struct span_tstate *t)
 		free(t);
 }
 
-/* The thread's current span object when `ctx` is its context. */
-static struct triage_span *local_parent(const struct triage_span_context *ctx)
+/* A reference to the thread's current tracestate when `ctx` is the
+ * context it belongs to. */
+static struct span_tstate *
+inherited_tstate(const struct triage_span_context *ctx)
 {
-	struct triage_span *p = current_obj;
-
-	if (p && !memcmp(p->cur.ctx.span_id, ctx->span_id, 8) &&
-	    !memcmp(p->cur.ctx.trace_id, ctx->trace_id, 16))
-		return p;
+	if (cur_ts.t && !memcmp(cur_ts.span_id, ctx->span_id, 8))
+		return tstate_ref(cur_ts.t);
 	return NULL;
+}
+
+/* Makes `t` (a reference the caller gives up) the thread's current
+ * tracestate, for span `span_id`; returns the one it replaces, whose
+ * reference the caller now holds. */
+static struct span_tstate_ref swap_tstate(const uint8_t *span_id,
+					  struct span_tstate *t)
+{
+	struct span_tstate_ref old = cur_ts;
+
+	memcpy(cur_ts.span_id, span_id, 8);
+	cur_ts.t = t;
+	return old;
 }
 
 /* Fills the span's context: a child of `parent` when it is valid, else
@@ -134,8 +146,7 @@ static struct triage_span *start(const char *name, enum triage_span_kind kind,
 
 	/* The new span becomes current; end puts these back. */
 	span_current_set(&s->cur, &s->prev);
-	s->prev_obj = current_obj;
-	current_obj = s;
+	s->prev_ts = swap_tstate(s->cur.ctx.span_id, tstate_ref(s->tstate));
 	s->start_ns = now_ns();
 	return s;
 }
@@ -145,12 +156,11 @@ triage_span_start(const char *name, enum triage_span_kind kind,
 		  const struct triage_span_context *parent)
 {
 	struct span_current cur;
-	struct triage_span *p;
 
 	if (!parent && span_current_get(&cur))
 		parent = &cur.ctx;
-	p = parent ? local_parent(parent) : NULL;
-	return start(name, kind, parent, tstate_ref(p ? p->tstate : NULL));
+	return start(name, kind, parent,
+		     parent ? inherited_tstate(parent) : NULL);
 }
 
 struct triage_span *span_start_remote(const char *name,
@@ -163,11 +173,6 @@ struct triage_span *span_start_remote(const char *name,
 	if (parent && tctx_valid(parent) && tstate)
 		t = tstate_new(tstate);
 	return start(name, kind, parent, t);
-}
-
-const char *span_tracestate(const struct triage_span *span)
-{
-	return span && span->tstate ? span->tstate->text : "";
 }
 
 void span_free(struct triage_span *s)
@@ -184,17 +189,29 @@ void span_free(struct triage_span *s)
 	free(s->attrs);
 	free(s->message);
 	tstate_unref(s->tstate);
+	tstate_unref(s->prev_ts.t);
 	free(s);
 }
 
 /* Restores the thread's previous span when `s` is current here and was
- * started here; a span ended elsewhere leaves that thread's span be. */
+ * started here. A span ended elsewhere, or after a span started later,
+ * leaves the thread's span be. */
 static void restore_current(struct triage_span *s)
 {
-	if (current_obj != s || !pthread_equal(s->owner, pthread_self()))
+	struct span_current now;
+	struct span_tstate_ref mine;
+
+	if (!pthread_equal(s->owner, pthread_self()) ||
+	    !span_current_get(&now) ||
+	    memcmp(now.ctx.span_id, s->cur.ctx.span_id, 8)) {
+		tstate_unref(s->prev_ts.t);
+		s->prev_ts.t = NULL;
 		return;
-	span_current_set(&s->prev, NULL);
-	current_obj = s->prev_obj;
+	}
+	span_current_set(tctx_valid(&s->prev.ctx) ? &s->prev : NULL, NULL);
+	mine = swap_tstate(s->prev_ts.span_id, s->prev_ts.t);
+	tstate_unref(mine.t);
+	s->prev_ts.t = NULL;
 }
 
 TRIAGE_API void triage_span_end(struct triage_span *s)
@@ -318,6 +335,7 @@ TRIAGE_API int triage_span_context(const struct triage_span *s,
 TRIAGE_API void triage_span_attach(struct triage_span *s,
 				   struct triage_span_context *saved)
 {
+	struct span_tstate_ref old;
 	struct span_current prev;
 
 	if (!s) {
@@ -328,24 +346,27 @@ TRIAGE_API void triage_span_attach(struct triage_span *s,
 	span_current_set(&s->cur, &prev);
 	if (saved)
 		*saved = prev.ctx;
+	old = swap_tstate(s->cur.ctx.span_id, tstate_ref(s->tstate));
 	if (nattached < ATTACH_DEPTH) {
 		attached[nattached].cur = prev;
-		attached[nattached].obj = current_obj;
+		attached[nattached].ts = old;
+	} else {
+		tstate_unref(
+		    old.t); /* too deep: the context alone comes back */
 	}
 	nattached++;
-	current_obj = s;
 }
 
 TRIAGE_API void triage_span_detach(const struct triage_span_context *saved)
 {
 	struct span_current cur = {0};
-	struct triage_span *obj = NULL;
+	struct span_tstate_ref ts = {{0}, NULL}, mine;
 
 	if (nattached > 0) {
 		nattached--;
 		if (nattached < ATTACH_DEPTH) {
 			cur = attached[nattached].cur;
-			obj = attached[nattached].obj;
+			ts = attached[nattached].ts;
 		}
 	}
 
@@ -354,8 +375,10 @@ TRIAGE_API void triage_span_detach(const struct triage_span_context *saved)
 		memset(&cur, 0, sizeof(cur));
 		if (saved)
 			cur.ctx = *saved;
-		obj = NULL;
+		tstate_unref(ts.t);
+		ts.t = NULL;
 	}
 	span_current_set(tctx_valid(&cur.ctx) ? &cur : NULL, NULL);
-	current_obj = obj;
+	mine = swap_tstate(ts.span_id, ts.t);
+	tstate_unref(mine.t);
 }

@@ -36,17 +36,25 @@ struct span_attr {
 };
 
 /* A tracestate shared by the spans of one trace in this process, freed
- * with the last of them. */
+ * with the last reference. */
 struct span_tstate {
 	atomic_int refs;
 	char text[];
 };
 
+/* The tracestate of the span a thread works for: the span's ID and a
+ * reference of the thread's own, so that nothing a thread holds can be
+ * freed under it, whatever order spans end in. */
+struct span_tstate_ref {
+	uint8_t span_id[8];
+	struct span_tstate *t;
+};
+
 struct triage_span {
-	struct span_current cur;      /* its context and parent's ID */
-	struct span_current prev;     /* the thread's span before it */
-	struct triage_span *prev_obj; /* ... and its object, if local */
-	pthread_t owner;	      /* the thread that started it */
+	struct span_current cur;	/* its context and parent's ID */
+	struct span_current prev;	/* the thread's span before it */
+	struct span_tstate_ref prev_ts; /* ... and its tracestate */
+	pthread_t owner;		/* the thread that started it */
 	enum triage_span_kind kind;
 	uint64_t start_ns, end_ns; /* Unix time */
 	bool error;
@@ -65,7 +73,10 @@ struct triage_span *span_start_remote(const char *name,
 				      const char *tstate);
 
 /* The tracestate to send with the span's context ("" when none). */
-const char *span_tracestate(const struct triage_span *span);
+static inline const char *span_tracestate(const struct triage_span *span)
+{
+	return span && span->tstate ? span->tstate->text : "";
+}
 
 /* Frees a span that has ended (the exporter calls it once sent). */
 void span_free(struct triage_span *span);

@@ -204,6 +204,38 @@ static void test_attach_restores(void **state)
 	expect_current(NULL);
 }
 
+/* Spans ended out of order, with a tracestate shared among them: the
+ * thread's state holds references of its own, so nothing is used after
+ * it is freed (the sanitizer build checks), and the children of a
+ * remote parent inherit its tracestate. */
+static void test_out_of_order(void **state)
+{
+	struct triage_span_context p;
+	struct triage_span *srv, *a, *b, *c;
+
+	triage_traceparent_parse(
+	    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", &p);
+	srv = span_start_remote("server", TRIAGE_SPAN_SERVER, &p, "congo=x");
+	a = triage_span_start("a", 0, NULL);
+	b = triage_span_start("b", 0, NULL);
+	assert_string_equal(span_tracestate(b), "congo=x");
+	triage_span_end(srv); /* first, out of order */
+	triage_span_end(a);
+	expect_current(b);
+	c = triage_span_start("c", 0, NULL);
+	assert_string_equal(span_tracestate(c), "congo=x");
+	triage_span_end(c);
+	triage_span_end(b);
+	/* b's predecessor comes back though it has ended: the caller broke
+	 * the nesting, and the context is all that is left of it. */
+	c = triage_span_start("d", 0, NULL);
+	assert_string_equal(span_tracestate(c), "congo=x");
+	triage_span_end(c);
+	triage_span_attach(NULL, &p);
+	triage_span_detach(&p);
+	expect_current(NULL);
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	return memcmp(a, b, 8);
@@ -427,6 +459,7 @@ int main(void)
 	    cmocka_unit_test(test_null_span),
 	    cmocka_unit_test(test_handoff),
 	    cmocka_unit_test(test_attach_restores),
+	    cmocka_unit_test(test_out_of_order),
 	    cmocka_unit_test(test_unique_ids),
 	    cmocka_unit_test(test_ids_after_fork),
 	    cmocka_unit_test(test_queue_producers),
