@@ -75,9 +75,8 @@ static double spans(long n, int attrs)
 	long i;
 
 	for (i = 0; i < n; i++) {
-		struct triage_span *s =
-		    triage_span_start("GET /patients/:id", TRIAGE_SPAN_SERVER,
-				      NULL);
+		struct triage_span *s = triage_span_start(
+		    "GET /patients/:id", TRIAGE_SPAN_SERVER, NULL);
 
 		if (attrs) {
 			triage_span_attr_str(s, "http.route", "/patients/:id");
@@ -128,9 +127,9 @@ static enum MHD_Result sink(void *cls, struct MHD_Connection *c,
 
 static struct MHD_Daemon *start_sink(long queue)
 {
-	struct MHD_Daemon *d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, sink, NULL,
-	    MHD_OPTION_END);
+	struct MHD_Daemon *d =
+	    MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+			     sink, NULL, MHD_OPTION_END);
 	char v[64];
 
 	if (!d)
@@ -187,10 +186,11 @@ static double exporter_cpu_s(void)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		if (fgets(buf, sizeof(buf), f) && strstr(buf, "(triage-otlp)") &&
-		    (p = strrchr(buf, ')')) &&
-		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-				  "%lu %lu",
+		if (fgets(buf, sizeof(buf), f) &&
+		    strstr(buf, "(triage-otlp)") && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 2,
+			   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			   "%lu %lu",
 			   &ut, &st) == 2)
 			s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 		fclose(f);

@@ -63,8 +63,8 @@ static void expect(const struct triage_span *s, const char *name, int kind,
 /* The caller's span ID as the request's traceparent header says it. */
 static int header_parent(struct MHD_Connection *conn, uint8_t out[8])
 {
-	const char *tp = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     "traceparent");
+	const char *tp =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "traceparent");
 	struct triage_span_context c;
 
 	if (!tp || triage_traceparent_parse(tp, &c))

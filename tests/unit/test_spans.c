@@ -78,11 +78,11 @@ static void test_explicit_parent(void **state)
 	struct triage_span_context p, bad;
 	struct triage_span *s;
 
-	assert_int_equal(triage_traceparent_parse(
-			     "00-4bf92f3577b34da6a3ce929d0e0e4736-"
-			     "00f067aa0ba902b7-00",
-			     &p),
-			 0);
+	assert_int_equal(
+	    triage_traceparent_parse("00-4bf92f3577b34da6a3ce929d0e0e4736-"
+				     "00f067aa0ba902b7-00",
+				     &p),
+	    0);
 	s = triage_span_start("continued", TRIAGE_SPAN_SERVER, &p);
 	assert_memory_equal(s->cur.ctx.trace_id, p.trace_id, 16);
 	assert_memory_equal(s->cur.parent_id, p.span_id, 8);
@@ -363,8 +363,8 @@ static void test_encode(void **state)
 	uint8_t *buf;
 	size_t len;
 
-	root = span_start_remote("GET /patients", TRIAGE_SPAN_SERVER, NULL,
-				 NULL);
+	root =
+	    span_start_remote("GET /patients", TRIAGE_SPAN_SERVER, NULL, NULL);
 	child = triage_span_start("SELECT", TRIAGE_SPAN_CLIENT, NULL);
 	triage_span_attr_str(child, "db.system", "postgresql");
 	triage_span_attr_int(child, "rows", -3);
@@ -376,13 +376,15 @@ static void test_encode(void **state)
 	spans[1] = child;
 	assert_int_equal(otlp_encode_spans(spans, 2, &res, &buf, &len), 0);
 
-	req = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-	    NULL, len, buf);
+	req =
+	    opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+		NULL, len, buf);
 	assert_non_null(req);
 	assert_int_equal(req->n_resource_spans, 1);
-	assert_string_equal(
-	    req->resource_spans[0]->resource->attributes[0]->value->string_value,
-	    "epro-api");
+	assert_string_equal(req->resource_spans[0]
+				->resource->attributes[0]
+				->value->string_value,
+			    "epro-api");
 	assert_int_equal(req->resource_spans[0]->scope_spans[0]->n_spans, 2);
 	a = req->resource_spans[0]->scope_spans[0]->spans[0];
 	b = req->resource_spans[0]->scope_spans[0]->spans[1];
@@ -428,7 +430,8 @@ static void test_retry_rules(void **state)
 	assert_int_equal(otlp_retry_after("", 0, 0, &ms), TRIAGE_EFORMAT);
 
 	for (i = 0; i < 8; i++) {
-		long lo = otlp_backoff_ms(i, 0.0), hi = otlp_backoff_ms(i, 0.999);
+		long lo = otlp_backoff_ms(i, 0.0),
+		     hi = otlp_backoff_ms(i, 0.999);
 		long base = 1000L << (i < 5 ? i : 5);
 
 		assert_true(lo >= base * 8 / 10 && hi <= base * 12 / 10);
@@ -445,9 +448,9 @@ static void test_retry_rules(void **state)
 			     13, &rejected),
 			 0);
 	assert_int_equal(rejected, 3);
-	assert_int_equal(otlp_decode_response((const uint8_t *)"\xff\xff", 2,
-					      &rejected),
-			 TRIAGE_EFORMAT);
+	assert_int_equal(
+	    otlp_decode_response((const uint8_t *)"\xff\xff", 2, &rejected),
+	    TRIAGE_EFORMAT);
 }
 
 int main(void)

@@ -119,7 +119,8 @@ static void test_traceparent_zero_ids(void **state)
 {
 	expect_invalid("00-00000000000000000000000000000000-" PARENT "-01");
 	expect_invalid("00-" TRACE "-0000000000000000-01");
-	expect_invalid("00-00000000000000000000000000000000-0000000000000000-01");
+	expect_invalid(
+	    "00-00000000000000000000000000000000-0000000000000000-01");
 }
 
 static void test_traceparent_versions(void **state)
@@ -208,7 +209,8 @@ static void test_tracestate_valid(void **state)
 	/* Leading spaces belong to the value. */
 	expect_state("foo= 1", "foo= 1");
 	/* Multi-tenant keys. */
-	expect_state("tenant@vendor=x,0digit@v-1=y", "tenant@vendor=x,0digit@v-1=y");
+	expect_state("tenant@vendor=x,0digit@v-1=y",
+		     "tenant@vendor=x,0digit@v-1=y");
 	expect_state("a_-*/z=1", "a_-*/z=1");
 	/* Several headers, joined with ',' by the caller: order kept. */
 	expect_state("foo=1,bar=2,rojo=1,congo=2,baz=3",
@@ -326,8 +328,8 @@ static void test_tracestate_truncation(void **state)
 				      "%sk%02d=vvvvvvvvvvvvvvvvvv",
 				      i ? "," : "", i);
 		if (i == 9)
-			n += (size_t)snprintf(in + n, sizeof(in) - n,
-					      ",big=%s", big);
+			n += (size_t)snprintf(in + n, sizeof(in) - n, ",big=%s",
+					      big);
 	}
 	for (i = 0; i < 20; i++)
 		w += (size_t)snprintf(want + w, sizeof(want) - w,
