@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "otlp_encode.h"
+#include "otlp_headers.h"
 #include "otlp_queue.h"
 #include "otlp_send.h"
 #include "threads.h"
@@ -34,6 +35,8 @@
 struct otlp_config {
 	char *url;
 	char *service;
+	struct curl_slist *headers; /* extra request headers */
+	bool gzip;
 	long queue, batch, delay_ms, timeout_ms, retries, exit_wait_ms;
 };
 
@@ -141,6 +144,30 @@ static char *service_name(void)
 	return strdup(buf);
 }
 
+/* Extra headers (e.g. an API key) and compression, as OpenTelemetry's
+ * SDKs read them. */
+static void read_request_config(struct otlp_config *c)
+{
+	const char *h =
+	    env_first("TRIAGE_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS");
+	const char *z = env_first("TRIAGE_OTLP_COMPRESSION",
+				  "OTEL_EXPORTER_OTLP_COMPRESSION");
+
+	if (h && otlp_parse_headers(h, &c->headers))
+		tlog(TLOG_WARN,
+		     "%s is malformed (want k1=v1,k2=v2 with "
+		     "%%-encoded values); no extra headers sent",
+		     getenv("TRIAGE_OTLP_HEADERS")
+			 ? "TRIAGE_OTLP_HEADERS"
+			 : "OTEL_EXPORTER_OTLP_HEADERS");
+	c->gzip = z && !strcmp(z, "gzip");
+	if (z && !c->gzip && strcmp(z, "none"))
+		tlog(TLOG_WARN,
+		     "OTLP compression %s is not gzip or none; "
+		     "sending uncompressed",
+		     z);
+}
+
 static void read_config(struct otlp_config *c)
 {
 	c->url = traces_url();
@@ -159,6 +186,7 @@ static void read_config(struct otlp_config *c)
 	    env_num("TRIAGE_OTLP_RETRIES", NULL, OTLP_RETRIES_DEFAULT, 0, 100);
 	c->exit_wait_ms = env_num("TRIAGE_OTLP_EXIT_WAIT_MS", NULL,
 				  OTLP_EXIT_WAIT_MS_DEFAULT, 0, 3600000);
+	read_request_config(c);
 }
 
 /* --- counting --- */
@@ -322,7 +350,8 @@ static size_t take_batch(struct triage_span **b)
 static void *exporter_main(void *arg)
 {
 	struct otlp_resource res = {ex.cfg.service, (int64_t)getpid()};
-	struct otlp_sender *snd = otlp_sender_new(ex.cfg.url);
+	struct otlp_sender *snd =
+	    otlp_sender_new(ex.cfg.url, ex.cfg.headers, ex.cfg.gzip);
 	struct triage_span **b = malloc((size_t)ex.cfg.batch * sizeof(*b));
 	size_t n;
 	bool stopping;

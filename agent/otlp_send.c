@@ -8,6 +8,7 @@
 
 #include "otlp_encode.h"
 #include "otlp_exporter.h"
+#include "otlp_headers.h"
 #include "triage.h"
 
 #include <curl/curl.h>
@@ -23,26 +24,42 @@ struct otlp_sender {
 	CURL *curl;
 	struct curl_slist *headers;
 	char *url;
+	bool gzip;
 	char answer[MAX_ANSWER];
 	size_t answer_len;
 	long retry_after_ms;
 };
 
-struct otlp_sender *otlp_sender_new(const char *url)
+/* Appends a line to s->headers; false (the list kept) when out of
+ * memory. */
+static bool add_header(struct otlp_sender *s, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(s->headers, line);
+
+	if (l)
+		s->headers = l;
+	return l != NULL;
+}
+
+struct otlp_sender *otlp_sender_new(const char *url,
+				    const struct curl_slist *extra, bool gzip)
 {
 	struct otlp_sender *s = calloc(1, sizeof(*s));
-	struct curl_slist *h;
+	bool ok;
 
 	if (!s)
 		return NULL;
 	s->url = strdup(url);
 	s->curl = curl_easy_init();
-	h = curl_slist_append(NULL, "Content-Type: application/x-protobuf");
-	/* No "Expect: 100-continue" round trip before each batch. */
-	s->headers = h ? curl_slist_append(h, "Expect:") : NULL;
-	if (!s->headers)
-		curl_slist_free_all(h);
-	if (!s->url || !s->curl || !s->headers) {
+	s->gzip = gzip;
+	ok = s->url && s->curl &&
+	     add_header(s, "Content-Type: application/x-protobuf") &&
+	     /* No "Expect: 100-continue" round trip before each batch. */
+	     add_header(s, "Expect:") &&
+	     (!gzip || add_header(s, "Content-Encoding: gzip"));
+	for (; ok && extra; extra = extra->next)
+		ok = add_header(s, extra->data);
+	if (!ok) {
 		otlp_sender_free(s);
 		return NULL;
 	}
@@ -110,12 +127,23 @@ int otlp_send(struct otlp_sender *s, const uint8_t *body, size_t len,
 {
 	CURLcode rc;
 
+	uint8_t *packed = NULL;
+
 	memset(r, 0, sizeof(*r));
 	r->retry_after_ms = -1;
 	s->answer_len = 0;
 	s->retry_after_ms = -1;
+	if (s->gzip) {
+		if (otlp_gzip(body, len, &packed, &len)) {
+			snprintf(r->error, sizeof(r->error), "%s",
+				 triage_strerror(TRIAGE_ENOMEM));
+			return TRIAGE_ENOMEM;
+		}
+		body = packed;
+	}
 	set_options(s, body, len, timeout_ms);
 	rc = curl_easy_perform(s->curl);
+	free(packed);
 	if (rc != CURLE_OK) {
 		snprintf(r->error, sizeof(r->error), "%s",
 			 curl_easy_strerror(rc));

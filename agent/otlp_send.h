@@ -4,6 +4,8 @@
 #ifndef TRIAGE_AGENT_OTLP_SEND_H
 #define TRIAGE_AGENT_OTLP_SEND_H
 
+#include <curl/curl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,12 +19,15 @@ struct otlp_result {
 
 struct otlp_sender;
 
-/* A sender for `url` (copied) that reuses its connection. NULL when out
- * of memory. */
-struct otlp_sender *otlp_sender_new(const char *url);
+/* A sender for `url` (copied) that reuses its connection, adds the
+ * header lines `extra` (copied; may be NULL) and, with `gzip`, sends
+ * bodies gzip-compressed. NULL when out of memory. */
+struct otlp_sender *otlp_sender_new(const char *url,
+				    const struct curl_slist *extra, bool gzip);
 void otlp_sender_free(struct otlp_sender *s);
 
-/* POSTs `body` as application/x-protobuf, giving up after `timeout_ms`.
+/* POSTs `body` as application/x-protobuf (gzip-compressed when the
+ * sender was made so), giving up after `timeout_ms`.
  * Fills *r; 0 for a 2xx answer, else TRIAGE_EHTTP. */
 int otlp_send(struct otlp_sender *s, const uint8_t *body, size_t len,
 	      long timeout_ms, struct otlp_result *r);

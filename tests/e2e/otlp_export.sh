@@ -39,3 +39,16 @@ env -u TRIAGE_OTLP_ENDPOINT -u TRIAGE_SERVICE_NAME \
 node "$S/tests/otlp/compare.js" "$WORK/expected" "$WORK/ok.spans" \
 	data-storage >"$WORK/compare" || fail "$(cat "$WORK/compare")"
 pass "OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME: $(cat "$WORK/compare")"
+
+# A gzip body and headers of the operator's (an API key, %-encoded).
+: >"$WORK/ok.spans"
+: >"$WORK/ok.requests"
+TRIAGE_OTLP_ENDPOINT=$RECEIVER TRIAGE_SERVICE_NAME=epro-api \
+	TRIAGE_OTLP_COMPRESSION=gzip TRIAGE_OTLP_HEADERS='x-api-key=s3cr%20t' \
+	timeout 60 "$PROGS/span_service" scene >"$WORK/expected" \
+	2>"$WORK/service.log" || fail "span_service: $(cat "$WORK/service.log")"
+node "$S/tests/otlp/compare.js" "$WORK/expected" "$WORK/ok.spans" \
+	epro-api >"$WORK/compare" || fail "$(cat "$WORK/compare")"
+grep -q '"status":200,.*"encoding":"gzip","apiKey":"s3cr t"' \
+	"$WORK/ok.requests" || fail "requests: $(cat "$WORK/ok.requests")"
+pass "gzip body and TRIAGE_OTLP_HEADERS: $(cat "$WORK/compare")"

@@ -6,7 +6,8 @@
 //   Listens on 127.0.0.1 at a port the kernel picks and writes it to
 //   PORTFILE. Each span of each POST /v1/traces is appended to SPANS as
 //   one JSON object a line; each request to REQUESTS as
-//   {"ms": <time>, "status": <answer>, "spans": <count>}.
+//   {"ms": <time>, "status": <answer>, "spans": <count>, "encoding":
+//   <Content-Encoding>, "apiKey": <x-api-key>}. A gzip body is inflated.
 // Environment, to misbehave for the first requests:
 //   FAIL_FIRST=N   the first N requests fail, by
 //   FAIL_WITH=503  answering this status (with RETRY_AFTER=seconds as a
@@ -15,6 +16,7 @@
 'use strict';
 const fs = require('fs');
 const http = require('http');
+const zlib = require('zlib');
 const root = require(
   '@opentelemetry/otlp-transformer/build/src/generated/root.js');
 
@@ -74,7 +76,11 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const log = (status, n) => fs.appendFileSync(requestsFile,
-      JSON.stringify({ ms: Date.now(), status, spans: n }) + '\n');
+      JSON.stringify({
+        ms: Date.now(), status, spans: n,
+        encoding: req.headers['content-encoding'] || '',
+        apiKey: req.headers['x-api-key'] || '',
+      }) + '\n');
     if (req.method !== 'POST' || req.url !== '/v1/traces') {
       log(404, 0);
       res.writeHead(404).end();
@@ -97,7 +103,11 @@ const server = http.createServer((req, res) => {
     }
     let spans;
     try {
-      spans = spansOf(Buffer.concat(chunks));
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') {
+        body = zlib.gunzipSync(body);
+      }
+      spans = spansOf(body);
     } catch (e) {
       log(400, 0);
       res.writeHead(400).end(String(e));
