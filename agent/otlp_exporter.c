@@ -1,6 +1,6 @@
 /*
- * otlp_exporter.c - the span exporter: its settings, its queue and its
- * thread, triage-otlp (see otlp_exporter.h and docs/tracing.md).
+ * otlp_exporter.c - the span exporter: its queue and its thread,
+ * triage-otlp (see otlp_exporter.h and docs/tracing.md).
  *
  * Threads that end spans push them on a bounded lock-free queue and,
  * when a batch is full, wake the exporter through an eventfd. The
