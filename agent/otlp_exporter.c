@@ -222,6 +222,12 @@ static size_t take_batch(struct triage_span **b)
 	return n;
 }
 
+/* A request under way gives up once a stop's deadline has passed. */
+static bool past_deadline(void)
+{
+	return atomic_load(&ex.stopping) && mono_ns() >= ex.deadline_ns;
+}
+
 /* Sends batches as they fill or as the delay passes; on a stop, sends
  * what is left until the deadline, drops the rest, and returns. */
 static void *exporter_main(void *arg)
@@ -233,6 +239,10 @@ static void *exporter_main(void *arg)
 	size_t n;
 	bool stopping;
 
+	if (snd)
+		otlp_sender_abort_when(snd, past_deadline);
+	else
+		note_result(false, NULL, 0);
 	for (;;) {
 		stopping = atomic_load(&ex.stopping);
 		if (!stopping && oq_len(&ex.q) < (size_t)ex.cfg.batch)
@@ -388,9 +398,9 @@ void otlp_exporter_stop(void)
 		/* The counter cannot overflow from one write. */
 	}
 
-	/* The thread ends by the deadline but for a last request's
-	 * timeout, which stop_ms_left() bounds too; a little slack. */
-	wait = ex.cfg.exit_wait_ms + 500;
+	/* The thread ends by the deadline, give or take the second that
+	 * libcurl may take to notice it in a request under way. */
+	wait = ex.cfg.exit_wait_ms + 1500;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += wait / 1000;
 	until.tv_nsec += (wait % 1000) * 1000000;

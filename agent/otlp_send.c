@@ -25,6 +25,7 @@ struct otlp_sender {
 	struct curl_slist *headers;
 	char *url;
 	bool gzip;
+	bool (*stop)(void);
 	char answer[MAX_ANSWER];
 	size_t answer_len;
 	long retry_after_ms;
@@ -66,6 +67,11 @@ struct otlp_sender *otlp_sender_new(const char *url,
 	return s;
 }
 
+void otlp_sender_abort_when(struct otlp_sender *s, bool (*stop)(void))
+{
+	s->stop = stop;
+}
+
 void otlp_sender_free(struct otlp_sender *s)
 {
 	if (!s)
@@ -102,6 +108,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct otlp_sender *s = arg;
+
+	return s->stop && s->stop() ? 1 : 0; /* non-zero aborts */
+}
+
 static void set_options(struct otlp_sender *s, const uint8_t *body, size_t len,
 			long timeout_ms)
 {
@@ -120,6 +134,9 @@ static void set_options(struct otlp_sender *s, const uint8_t *body, size_t len,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
 }
 
 int otlp_send(struct otlp_sender *s, const uint8_t *body, size_t len,

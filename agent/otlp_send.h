@@ -24,6 +24,10 @@ struct otlp_sender;
  * bodies gzip-compressed. NULL when out of memory. */
 struct otlp_sender *otlp_sender_new(const char *url,
 				    const struct curl_slist *extra, bool gzip);
+
+/* Makes requests under way give up as soon as `stop()` returns true
+ * (libcurl asks about once a second, or sooner). */
+void otlp_sender_abort_when(struct otlp_sender *s, bool (*stop)(void));
 void otlp_sender_free(struct otlp_sender *s);
 
 /* POSTs `body` as application/x-protobuf (gzip-compressed when the

@@ -98,3 +98,13 @@ dropped=$(field late dropped)
 [ "$exported" -ge 1024 ] && [ "$exported" -le $((1024 + 256 + 256)) ] ||
 	fail "late: $exported exported; the queue holds 1024, a batch 256"
 pass "receiver late: $exported delivered (queue 1024 + batch 256 bound), $dropped dropped and counted, none lost uncounted"
+
+# 5. A receiver that takes the request and never answers, with a long
+# request timeout: the request is abandoned at the stop's deadline
+# (libcurl notices within a second), well before the 2.5 s after which
+# triage_stop() would give up on the exporter thread.
+start_receiver hang FAIL_FIRST=1000 FAIL_WITH=hang
+burst hang 500 TRIAGE_OTLP_TIMEOUT_MS=60000 TRIAGE_OTLP_EXIT_WAIT_MS=1000
+[ "$(field hang exported)" = 0 ] && [ "$(field hang dropped)" = 500 ] ||
+	fail "hang: $(cat "$WORK/hang.out")"
+pass "receiver that never answers: 500 dropped and counted; $(never_blocked hang 2300)"

@@ -11,8 +11,9 @@
 // Environment, to misbehave for the first requests:
 //   FAIL_FIRST=N   the first N requests fail, by
 //   FAIL_WITH=503  answering this status (with RETRY_AFTER=seconds as a
-//                  Retry-After header when set), or FAIL_WITH=reset to
-//                  close the connection without an answer.
+//                  Retry-After header when set), FAIL_WITH=reset to
+//                  close the connection without an answer, or
+//                  FAIL_WITH=hang never to answer.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -89,6 +90,10 @@ const server = http.createServer((req, res) => {
     if (failLeft > 0) {
       failLeft--;
       const how = process.env.FAIL_WITH || '503';
+      if (how === 'hang') {
+        log('hang', 0);
+        return;
+      }
       if (how === 'reset') {
         log('reset', 0);
         req.socket.destroy();
