@@ -52,3 +52,33 @@ node "$S/tests/otlp/compare.js" "$WORK/expected" "$WORK/ok.spans" \
 grep -q '"status":200,.*"encoding":"gzip","apiKey":"s3cr t"' \
 	"$WORK/ok.requests" || fail "requests: $(cat "$WORK/ok.requests")"
 pass "gzip body and TRIAGE_OTLP_HEADERS: $(cat "$WORK/compare")"
+
+# fork: the spans the parent had queued are sent once, by the parent;
+# the child sends its own, with its own pid and IDs.
+: >"$WORK/ok.spans"
+TRIAGE_OTLP_ENDPOINT=$RECEIVER TRIAGE_OTLP_DELAY_MS=60000 \
+	timeout 60 "$PROGS/span_service" fork >"$WORK/pids" \
+	2>"$WORK/service.log" || fail "span_service fork: $(cat "$WORK/service.log")"
+node -e '
+	const fs = require("fs");
+	const pids = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+	const spans = fs.readFileSync(process.argv[2], "utf8").split("\n")
+		.filter(Boolean).map((l) => JSON.parse(l));
+	const by = {};
+	for (const s of spans) {
+		const k = s.resource["process.pid"] + " " + s.name;
+		by[k] = (by[k] || 0) + 1;
+	}
+	const want = {};
+	want[pids.parent + " parent before fork"] = 10;
+	want[pids.parent + " parent after fork"] = 2;
+	want[pids.child + " child"] = 3;
+	const ids = new Set(spans.map((s) => s.span));
+	if (JSON.stringify(by, Object.keys(by).sort()) !==
+	    JSON.stringify(want, Object.keys(want).sort()) || ids.size !== 15) {
+		console.log("got " + JSON.stringify(by) + ", " + ids.size +
+			" distinct IDs; want " + JSON.stringify(want));
+		process.exit(1);
+	}' "$WORK/pids" "$WORK/ok.spans" >"$WORK/forkcheck" ||
+	fail "fork: $(cat "$WORK/forkcheck")"
+pass "fork: the parent's 12 spans sent once by the parent, the child's 3 by the child, 15 distinct IDs"

@@ -10,6 +10,8 @@
  *   span_service burst N  N spans as fast as they come; prints how long
  *                        the slowest triage_span_end took, how long
  *                        triage_stop took, and the exporter's counters
+ *   span_service fork    10 spans, a fork whose child makes 3 and exits,
+ *                        then 2 more; prints both pids
  *
  * Links libtriage; TRIAGE_OTLP_ENDPOINT names the receiver.
  */
@@ -22,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TRACEPARENT "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -288,12 +292,43 @@ static int burst(long n)
 	return 0;
 }
 
+static void make(const char *name, int n)
+{
+	while (n-- > 0)
+		triage_span_end(triage_span_start(name, TRIAGE_SPAN_INTERNAL,
+						  NULL));
+}
+
+/* The parent's queued spans must reach the receiver once, from the
+ * parent; the child's from the child. */
+static int fork_scene(void)
+{
+	int status;
+	pid_t pid;
+
+	make("parent before fork", 10);
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		make("child", 3);
+		exit(0); /* the exporter flushes at exit */
+	}
+	if (waitpid(pid, &status, 0) != pid || status != 0)
+		return 1;
+	make("parent after fork", 2);
+	printf("{\"parent\":%d,\"child\":%d}\n", (int)getpid(), (int)pid);
+	return triage_stop();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "scene"))
 		return scene();
+	if (argc == 2 && !strcmp(argv[1], "fork"))
+		return fork_scene();
 	if (argc == 3 && !strcmp(argv[1], "burst"))
 		return burst(strtol(argv[2], NULL, 10));
-	fprintf(stderr, "usage: span_service scene | burst N\n");
+	fprintf(stderr, "usage: span_service scene | burst N | fork\n");
 	return 2;
 }
