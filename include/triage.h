@@ -143,7 +143,8 @@ int triage_span_current(struct triage_span_context *out);
  * background thread: ending a span never waits on the network).
  *
  * Every call accepts a NULL span (what a failed start returns) and then
- * does nothing, so instrumented code needs no checks.
+ * does nothing, so instrumented code needs no checks. Spans allocate:
+ * do not start or end them in signal handlers.
  */
 enum triage_span_kind {
 	TRIAGE_SPAN_INTERNAL,
