@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The exporter when the receiver is not well: it waits what a 503's
 # Retry-After says and then delivers everything; it retries a receiver
-# that drops connections; against a receiver that is down it drops and
+# that drops connections; it does not retry a 400 or a partial success; against a receiver that is down it drops and
 # counts, within the documented bound, and never holds up the service:
 # the slowest triage_span_end stays far below the receiver's delays
 # (under 250 ms against the 3 s of Retry-After; it is microseconds but
@@ -108,3 +108,19 @@ burst hang 500 TRIAGE_OTLP_TIMEOUT_MS=60000 TRIAGE_OTLP_EXIT_WAIT_MS=1000
 [ "$(field hang exported)" = 0 ] && [ "$(field hang dropped)" = 500 ] ||
 	fail "hang: $(cat "$WORK/hang.out")"
 pass "receiver that never answers: 500 dropped and counted; $(never_blocked hang 2300)"
+
+# 6. Answers that must not be retried: a 400 drops its batch at once; a
+# partial success (encoded by OpenTelemetry JS) counts what it rejected.
+start_receiver bad FAIL_FIRST=1 FAIL_WITH=400
+burst bad 100 TRIAGE_OTLP_EXIT_WAIT_MS=5000
+[ "$(field bad exported)" = 0 ] && [ "$(field bad dropped)" = 100 ] ||
+	fail "400: $(cat "$WORK/bad.out")"
+[ "$(grep -c . "$WORK/bad.requests")" = 1 ] ||
+	fail "400 was retried: $(cat "$WORK/bad.requests")"
+start_receiver partial REJECT=7
+burst partial 100 TRIAGE_OTLP_EXIT_WAIT_MS=5000
+[ "$(field partial exported)" = 93 ] && [ "$(field partial dropped)" = 7 ] ||
+	fail "partial success: $(cat "$WORK/partial.out")"
+[ "$(grep -c . "$WORK/partial.requests")" = 1 ] ||
+	fail "partial success was retried: $(cat "$WORK/partial.requests")"
+pass "400: the batch dropped, not retried; partial success: 7 rejected counted as dropped, 93 exported, not retried"

@@ -14,6 +14,8 @@
 //                  Retry-After header when set), FAIL_WITH=reset to
 //                  close the connection without an answer, or
 //                  FAIL_WITH=hang never to answer.
+//   REJECT=N       answer each accepted request with a partial success
+//                  rejecting N spans.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -24,6 +26,8 @@ const root = require(
 const [portFile, spansFile, requestsFile] = process.argv.slice(2);
 const Request = root.opentelemetry.proto.collector.trace.v1
   .ExportTraceServiceRequest;
+const Response = root.opentelemetry.proto.collector.trace.v1
+  .ExportTraceServiceResponse;
 let failLeft = Number(process.env.FAIL_FIRST || 0);
 
 const hex = (b) => Buffer.from(b || []).toString('hex');
@@ -121,8 +125,14 @@ const server = http.createServer((req, res) => {
     fs.appendFileSync(spansFile,
       spans.map((s) => JSON.stringify(s) + '\n').join(''));
     log(200, spans.length);
-    // An empty ExportTraceServiceResponse: everything accepted.
-    res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
+    // An empty ExportTraceServiceResponse: everything accepted; or a
+    // partial success.
+    const reject = Number(process.env.REJECT || 0);
+    const answer = reject ? Response.encode({
+      partialSuccess: { rejectedSpans: reject, errorMessage: 'too old' },
+    }).finish() : Buffer.alloc(0);
+    res.writeHead(200, { 'Content-Type': 'application/x-protobuf' })
+      .end(Buffer.from(answer));
   });
 });
 
