@@ -14,6 +14,7 @@
 #include "logger.h"
 #include "metrics.h"
 #include "options.h"
+#include "otlp_exporter.h"
 #include "pprof_endpoints.h"
 #include "symbols.h"
 #include "thread_dump.h"
@@ -218,6 +219,8 @@ TRIAGE_API int triage_stop(void)
 {
 	struct tprof *p;
 
+	/* Spans work without the agent: their exporter stops either way. */
+	otlp_exporter_stop();
 	pthread_mutex_lock(&agent.lock);
 	if (!agent.started) {
 		pthread_mutex_unlock(&agent.lock);

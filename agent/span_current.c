@@ -9,6 +9,8 @@
  */
 #include "span_current.h"
 
+#include "options.h"
+
 #include <stdbool.h>
 #include <string.h>
 
@@ -44,7 +46,7 @@ bool span_current_get(struct span_current *out)
 	return true;
 }
 
-int triage_span_current(struct triage_span_context *out)
+TRIAGE_API int triage_span_current(struct triage_span_context *out)
 {
 	if (!valid(&current.ctx))
 		return TRIAGE_ESTATE;
