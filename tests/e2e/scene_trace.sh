@@ -109,6 +109,16 @@ check "span end: the spans' names and kinds" \
 check "span end: every hop timed by its span end" "span end" \
 	"$(tail -n 1 "$json" | jq -r '[.summary.spans[].duration_from] | unique | join(",")')"
 
+# The other input data-storage fails on, and one epro-api refuses.
+check "an empty patientId: status" 502 "$(report '{"patientId":"","score":3}')"
+empty=$(jq -r .requestId "$out")
+wait_until 10 logged "$STORE_LOG" "$empty" "answering 500"
+check "an empty patientId: data-storage says why" \
+	"cannot store the report: no partition for an empty patientId" \
+	"$(line_field "$STORE_LOG" "$empty" "cannot store" content)"
+check "a malformed report: status" 400 "$(report '{"patientId":"p-20"}')"
+check_grep "a malformed report: a requestId too" '"requestId":"[0-9a-f]{32}"' "$out"
+
 # A request that arrives with a traceparent continues that trace in both
 # services: epro-api's span is the caller's child, data-storage's is the
 # child of epro-api's call.
