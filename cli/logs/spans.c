@@ -190,10 +190,15 @@ bool logs_spans_branch(const struct logs_spans *t, uint64_t id, uint64_t top,
 	return false;
 }
 
-/* What a "span end" line tells of its span. */
+/* What a "span end" line tells of its span. Its "error" is the span's
+ * own account of the failure, so it wins over the first error line. */
 static void note_end(struct logs_span *s, const struct logs_line *l)
 {
 	s->has_end = true;
+	if (l->error.p && l->error.n) {
+		s->error_msg[0] = '\0';
+		keep(s->error_msg, sizeof(s->error_msg), &l->error);
+	}
 	keep(s->name, sizeof(s->name), &l->span_name);
 	keep(s->kind, sizeof(s->kind), &l->kind);
 	if (!l->duration.p || l->duration.escaped ||
@@ -226,13 +231,13 @@ void logs_spans_add(struct logs_spans *t, const struct logs_line *l,
 	keep(s->service, sizeof(s->service), &l->service);
 	if (!*s->service && service)
 		snprintf(s->service, sizeof(s->service), "%s", service);
-	if (logs_str_is(&l->content, "span end"))
-		note_end(s, l);
 	if (logs_line_is_error(l)) {
 		s->error = true;
 		keep(s->error_msg, sizeof(s->error_msg),
 		     l->error.p ? &l->error : &l->content);
 	}
+	if (logs_str_is(&l->content, "span end"))
+		note_end(s, l);
 }
 
 /* ---- the closing tree ---- */

@@ -318,6 +318,32 @@ static void test_span_tree_and_hop_times(void **state)
 	done(&m);
 }
 
+/* The "span end" line's error is the span's own account of its failure:
+ * it wins over the first error line's. */
+static void test_span_end_error_wins(void **state)
+{
+	const char *texts[] = {
+	    "{\"@timestamp\":\"2026-12-04T08:00:00.100Z\",\"level\":\"error\","
+	    "\"content\":\"answering 500\",\"trace\":\"" TRACE
+	    "\",\"span\":\"" S1 "\"}\n"
+	    "{\"@timestamp\":\"2026-12-04T08:00:00.200Z\",\"level\":\"error\","
+	    "\"content\":\"span end\",\"trace\":\"" TRACE "\",\"span\":\"" S1
+	    "\",\"duration\":\"1.5ms\",\"error\":\"score out of range\"}\n",
+	    NULL};
+	struct logs_input in[MAX_INPUTS];
+	struct logs_span *s;
+	struct logs_merge m;
+	struct collected c;
+
+	merge(&m, in, texts, 1000, &c);
+	s = logs_spans_tree(&m.spans);
+	assert_non_null(s);
+	assert_true(s->error);
+	assert_string_equal(s->error_msg, "score out of range");
+	assert_true(s->end_us == 1500);
+	done(&m);
+}
+
 /* Parents that name each other end neither the tree nor the depth. */
 static void test_a_cycle_of_parents_ends(void **state)
 {
@@ -349,6 +375,7 @@ int main(void)
 	    cmocka_unit_test(test_depth_uses_parents_read_later),
 	    cmocka_unit_test(test_long_lines_are_skipped_and_counted),
 	    cmocka_unit_test(test_span_tree_and_hop_times),
+	    cmocka_unit_test(test_span_end_error_wins),
 	    cmocka_unit_test(test_a_cycle_of_parents_ends),
 	};
 
