@@ -11,6 +11,7 @@
 #include "cpu_profiler.h"
 #include "http_server.h"
 #include "log.h"
+#include "logger.h"
 #include "metrics.h"
 #include "options.h"
 #include "otlp_exporter.h"
@@ -208,6 +209,7 @@ TRIAGE_API int triage_start(const struct triage_options *opts)
 		return TRIAGE_EBUSY;
 	}
 	copy_options(opts);
+	lg_configure(opts);
 	err = start_locked();
 	pthread_mutex_unlock(&agent.lock);
 	return err;

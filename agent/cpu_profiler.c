@@ -283,6 +283,35 @@ void cpu_profile_stats(struct cpu_profile_stats *out)
 	out->foreign = __atomic_load_n(&n_foreign, __ATOMIC_RELAXED);
 }
 
+void cpu_profile_before_exec(void)
+{
+	struct sigaction ign;
+
+	if (!__atomic_load_n(&handler_installed, __ATOMIC_ACQUIRE))
+		return;
+	cpu_timer_pause();
+
+	/* Ignoring a signal discards its pending instances, in every
+	 * thread; then the new image gets the disposition the host had
+	 * before the agent's handler. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPROF, &ign, NULL);
+	sigaction(SIGPROF, &previous, NULL);
+}
+
+void cpu_profile_after_exec_failed(void)
+{
+	if (!__atomic_load_n(&handler_installed, __ATOMIC_ACQUIRE))
+		return;
+	handler_installed = false;
+	if (install_handler())
+		tlog(TLOG_WARN, "exec failed and SIGPROF could not be taken "
+				"back: %s", strerror(errno));
+	cpu_timer_resume();
+}
+
 void cpu_profile_before_fork(void)
 {
 	pthread_mutex_lock(&prof.lock);

@@ -32,6 +32,14 @@ struct cpu_profile_stats {
 };
 void cpu_profile_stats(struct cpu_profile_stats *out);
 
+/*
+ * Around exec: a SIGPROF queued before an exec would stay pending into
+ * the new image and kill it. before_exec pauses every timer and drops
+ * pending SIGPROFs; after_exec_failed resumes when the exec returned.
+ */
+void cpu_profile_before_exec(void);
+void cpu_profile_after_exec_failed(void);
+
 /* Fork handling: the child starts with no profile running. */
 void cpu_profile_before_fork(void);
 void cpu_profile_after_fork_parent(void);

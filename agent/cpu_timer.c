@@ -316,6 +316,42 @@ void cpu_timer_counts(int *perf, int *posix)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Sets every armed timer going (`on`) or still; the lock is held. */
+static void set_all_locked(bool on)
+{
+	long ns = 1000000000L / (cur_hz > 0 ? cur_hz : 1);
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	size_t i;
+
+	if (on) {
+		its.it_interval.tv_sec = ns / 1000000000L;
+		its.it_interval.tv_nsec = ns % 1000000000L;
+		its.it_value = its.it_interval;
+	}
+	for (i = 0; i < narmed; i++) {
+		if (armed[i].fd >= 0)
+			ioctl(armed[i].fd, on ? PERF_EVENT_IOC_ENABLE
+					      : PERF_EVENT_IOC_DISABLE, 0);
+		else
+			timer_settime(armed[i].timer, 0, &its, NULL);
+	}
+}
+
+void cpu_timer_pause(void)
+{
+	pthread_mutex_lock(&lock);
+	set_all_locked(false);
+	pthread_mutex_unlock(&lock);
+}
+
+void cpu_timer_resume(void)
+{
+	pthread_mutex_lock(&lock);
+	if (active)
+		set_all_locked(true);
+	pthread_mutex_unlock(&lock);
+}
+
 void cpu_timer_before_fork(void)
 {
 	pthread_mutex_lock(&lock);

@@ -42,6 +42,11 @@ bool cpu_timer_is_ours(const siginfo_t *si);
 /* How many threads are armed with perf events and with POSIX timers. */
 void cpu_timer_counts(int *perf, int *posix);
 
+/* Stops every armed timer without forgetting it, and starts them
+ * again (around an exec). */
+void cpu_timer_pause(void);
+void cpu_timer_resume(void);
+
 /* Around fork: the registry is locked across it, so the child gets a
  * consistent copy to clean up. */
 void cpu_timer_before_fork(void);

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 TRIAGE_API void triage_options_init(struct triage_options *opts)
 {
@@ -19,6 +20,8 @@ TRIAGE_API void triage_options_init(struct triage_options *opts)
 	opts->cpu_hz = TRIAGE_CPU_HZ_DEFAULT;
 	opts->verbose = 1;
 	opts->heap_sample = TRIAGE_HEAP_SAMPLE_DEFAULT;
+	opts->log_level = TRIAGE_LOG_INFO;
+	opts->log_daily = 1;
 }
 
 int opt_parse_int(const char *s, long min, long max, long *out)
@@ -103,6 +106,83 @@ static const char *env_str(const char *name)
 	return s && *s ? s : NULL;
 }
 
+/* One of `names` (a NULL-terminated list) by its index, or unset. */
+static int env_enum(const char *name, const char *const *names, int *field,
+		    const char **bad)
+{
+	const char *s = getenv(name);
+	int i;
+
+	if (!s)
+		return 0;
+	for (i = 0; names[i]; i++) {
+		if (!strcasecmp(s, names[i])) {
+			*field = i;
+			return 0;
+		}
+	}
+	*bad = name;
+	return TRIAGE_EINVAL;
+}
+
+/* A byte count: decimal digits with an optional k, M or G (powers of
+ * 1024), as logrotate's "size" takes it. */
+static int env_size(const char *name, long long *field, const char **bad)
+{
+	const char *s = getenv(name);
+	char digits[32];
+	size_t n;
+	long v;
+	int shift = 0;
+
+	if (!s)
+		return 0;
+	n = strlen(s);
+	if (n > 0 && n < sizeof(digits)) {
+		shift = strchr("kK", s[n - 1]) ? 10 :
+			strchr("mM", s[n - 1]) ? 20 :
+			strchr("gG", s[n - 1]) ? 30 : 0;
+		memcpy(digits, s, n - (shift != 0));
+		digits[n - (shift != 0)] = '\0';
+		if (opt_parse_int(digits, 0, 1L << 40, &v) == 0) {
+			*field = (long long)v << shift;
+			return 0;
+		}
+	}
+	*bad = name;
+	return TRIAGE_EINVAL;
+}
+
+int opt_log_from_env(struct triage_options *opts, const char **bad)
+{
+	static const char *const levels[] = {"debug", "info", "warn",
+					     "error", "off",  NULL};
+	static const char *const formats[] = {"json", "plain", NULL};
+	int err = 0;
+
+	opts->log_path = env_str("TRIAGE_LOG_PATH");
+	opts->service_name = env_str("TRIAGE_SERVICE_NAME");
+	if (!err)
+		err = env_enum("TRIAGE_LOG_LEVEL", levels, &opts->log_level,
+			       bad);
+	if (!err)
+		err = env_enum("TRIAGE_LOG_FORMAT", formats, &opts->log_format,
+			       bad);
+	if (!err)
+		err = env_size("TRIAGE_LOG_MAX_SIZE", &opts->log_max_size, bad);
+	if (!err)
+		err = env_int("TRIAGE_LOG_DAILY", 0, 1, &opts->log_daily, bad);
+	if (!err)
+		err = env_int("TRIAGE_LOG_KEEP", 0, 100000, &opts->log_keep,
+			      bad);
+	if (!err)
+		err = env_int("TRIAGE_LOG_MAX_AGE_DAYS", 0, 100000,
+			      &opts->log_max_age_days, bad);
+	if (!err)
+		err = env_int("TRIAGE_LOG_SYNC", 0, 1, &opts->log_sync, bad);
+	return err;
+}
+
 int opt_from_env(struct triage_options *opts, const char **bad)
 {
 	int err = 0;
@@ -131,6 +211,8 @@ int opt_from_env(struct triage_options *opts, const char **bad)
 			       &opts->block_rate, bad);
 	if (!err)
 		err = env_dump_signal(&opts->dump_signal, bad);
+	if (!err)
+		err = opt_log_from_env(opts, bad);
 	return err;
 }
 
@@ -151,6 +233,10 @@ int opt_validate(const struct triage_options *o)
 		return TRIAGE_EINVAL;
 	if (o->dump_signal &&
 	    (o->dump_signal < SIGRTMIN || o->dump_signal > SIGRTMAX))
+		return TRIAGE_EINVAL;
+	if (o->log_level < TRIAGE_LOG_DEBUG || o->log_level > TRIAGE_LOG_OFF ||
+	    o->log_format < 0 || o->log_format > 1 || o->log_max_size < 0 ||
+	    o->log_keep < 0 || o->log_max_age_days < 0)
 		return TRIAGE_EINVAL;
 	return 0;
 }

@@ -15,6 +15,11 @@ int opt_parse_int(const char *s, long min, long max, long *out);
 /* Like triage_options_from_env(); `*bad` names the malformed variable. */
 int opt_from_env(struct triage_options *opts, const char **bad);
 
+/* Only the logger's TRIAGE_LOG_* and TRIAGE_SERVICE_NAME variables, over
+ * what `opts` holds: the logger configures itself with these alone, so
+ * that a malformed variable of another module does not silence it. */
+int opt_log_from_env(struct triage_options *opts, const char **bad);
+
 /* Checks the ranges of an options struct given to triage_start(). */
 int opt_validate(const struct triage_options *opts);
 

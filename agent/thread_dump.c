@@ -247,6 +247,10 @@ static void ask_threads(struct tdump *d, struct capture *c, int signo,
 
 		if (tdump_read_task(t.tid, details, &t.task) == TRIAGE_ESYS)
 			continue; /* ended since the listing */
+		/* An agent thread just made or ending is not in the agent's
+		 * list yet or any more, but already or still has its name. */
+		if (!strncmp(t.task.name, "triage-", 7))
+			continue;
 		if (t.task.state == 'Z' || t.task.state == 'X')
 			t.outcome = TDUMP_EXITED;
 		else if (has_signal(t.task.sig_pending, signo))

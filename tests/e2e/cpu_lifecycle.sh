@@ -46,3 +46,13 @@ wait_http "$pid"
 profile_shows "$pid" 1 "$WORK/post.pb.gz" after_exec_work
 pass "exec'd program serves again on pid $pid"
 wait "$pid" || fail "exec program failed"
+
+# A SIGPROF pending at exec is dropped, not left to kill the new image.
+agent_bg "$WORK/pending.log" "$PROGS/lifecycle" pending 20
+pid=$PID
+wait_agent "$pid"
+get "$pid" "/debug/pprof/profile?seconds=1" "$WORK/pend.pb.gz" >/dev/null ||
+	true
+wait "$pid" || fail "exec with a SIGPROF pending: status $? ($(cat "$WORK/pending.log"))"
+grep -q survived "$WORK/pending.log" || fail "the exec'd image did not run"
+pass "a SIGPROF pending at exec is dropped"

@@ -7,10 +7,16 @@
  *        lifecycle threads N         creates and joins N short threads
  *        lifecycle exec SECONDS      burns a second, then execs "burn"
  *        lifecycle burn SECONDS      burns in after_exec_work
+ *        lifecycle pending SECONDS   once a CPU profile has installed
+ *                                    its handler, execs "unblock" with a
+ *                                    SIGPROF pending (blocked)
+ *        lifecycle unblock SECONDS   unblocks SIGPROF, prints "survived"
  */
 #include "burn.h"
 
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +70,46 @@ static int do_threads(long n)
 	return 0;
 }
 
+/*
+ * Waits (up to SECONDS) for a SIGPROF handler, then leaves a SIGPROF
+ * pending across an exec: the exec'd image, which unblocks it at its
+ * default action, lives only if the agent dropped it before the exec.
+ */
+static int do_pending(double s)
+{
+	struct sigaction sa;
+	sigset_t prof;
+	time_t end = time(NULL) + (time_t)s;
+
+	do {
+		sigaction(SIGPROF, NULL, &sa);
+		if (sa.sa_handler != SIG_DFL)
+			break;
+		usleep(10000);
+	} while (time(NULL) < end);
+	if (sa.sa_handler == SIG_DFL) {
+		fprintf(stderr, "no SIGPROF handler appeared\n");
+		return 3;
+	}
+	sigemptyset(&prof);
+	sigaddset(&prof, SIGPROF);
+	sigprocmask(SIG_BLOCK, &prof, NULL);
+	raise(SIGPROF);
+	execl("/proc/self/exe", "lifecycle", "unblock", "1", (char *)0);
+	return 1;
+}
+
+static int do_unblock(void)
+{
+	sigset_t prof;
+
+	sigemptyset(&prof);
+	sigaddset(&prof, SIGPROF);
+	sigprocmask(SIG_UNBLOCK, &prof, NULL);
+	printf("survived\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double s = argc > 2 ? strtod(argv[2], NULL) : 1;
@@ -79,6 +125,10 @@ int main(int argc, char **argv)
 		execl("/proc/self/exe", argv[0], "burn", argv[2], (char *)0);
 		return 1;
 	}
+	if (!strcmp(argv[1], "pending"))
+		return do_pending(s);
+	if (!strcmp(argv[1], "unblock"))
+		return do_unblock();
 	if (!strcmp(argv[1], "burn")) {
 		after_exec_work(s);
 		return 0;
