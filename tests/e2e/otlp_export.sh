@@ -6,7 +6,8 @@
 # receiver decoding with OpenTelemetry JS's code must get exactly the
 # sampled spans, with the IDs, parents, kinds, status, attributes and
 # tracestate that the service made, children within their parents' time,
-# and the service's name.
+# and the service's name. Each span's end is also a log line carrying
+# its IDs.
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$(dirname "$0")/../lib/otlp.sh"
 
@@ -14,7 +15,8 @@ otlp_setup
 start_receiver ok
 
 TRIAGE_OTLP_ENDPOINT=$RECEIVER TRIAGE_SERVICE_NAME=epro-api \
-	TRIAGE_OTLP_DELAY_MS=200 timeout 60 "$PROGS/span_service" scene \
+	TRIAGE_OTLP_DELAY_MS=200 TRIAGE_LOG_PATH="$WORK/service.jsonl" \
+	timeout 60 "$PROGS/span_service" scene \
 	>"$WORK/expected" 2>"$WORK/service.log" ||
 	fail "span_service scene: $(cat "$WORK/service.log")"
 [ "$(wc -l <"$WORK/expected")" = 7 ] ||
@@ -24,6 +26,11 @@ TRIAGE_OTLP_ENDPOINT=$RECEIVER TRIAGE_SERVICE_NAME=epro-api \
 node "$S/tests/otlp/compare.js" "$WORK/expected" "$WORK/ok.spans" \
 	epro-api >"$WORK/compare" || fail "$(cat "$WORK/compare")"
 pass "$(cat "$WORK/compare"), decoded by OpenTelemetry JS"
+
+# The logger's line for each span's end, with the span's own IDs.
+node "$S/tests/otlp/span_lines.js" "$WORK/expected" "$WORK/service.jsonl" \
+	>"$WORK/lines" || fail "$(cat "$WORK/lines")"
+pass "$(cat "$WORK/lines") (IDs, name, kind, duration, error)"
 
 grep -q '"status":200' "$WORK/ok.requests" || fail "no request answered 200"
 ! grep -v '"status":200' "$WORK/ok.requests" | grep -q . ||
