@@ -89,3 +89,22 @@ node -e '
 	}' "$WORK/pids" "$WORK/ok.spans" >"$WORK/forkcheck" ||
 	fail "fork: $(cat "$WORK/forkcheck")"
 pass "fork: the parent's 12 spans sent once by the parent, the child's 3 by the child, 15 distinct IDs"
+
+# triage_start()'s options win over the environment (which names a port
+# nobody listens on): before the first span, and after spans already
+# went to the environment's endpoint (those are sent there, and lost).
+for when in early late; do
+	: >"$WORK/ok.spans"
+	TRIAGE_OTLP_ENDPOINT=http://127.0.0.1:$("$PROGS/freeport") \
+		TRIAGE_OTLP_EXIT_WAIT_MS=1000 TRIAGE_SERVICE_NAME=from-env \
+		timeout 60 "$PROGS/span_service" options "$RECEIVER" "$when" \
+		2>"$WORK/service.log" ||
+		fail "span_service options: $(cat "$WORK/service.log")"
+	got=$(node -e 'const s = require("fs").readFileSync(process.argv[1],
+		"utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+		console.log(s.map((x) => x.name + "/" +
+			x.resource["service.name"]).join(","))' "$WORK/ok.spans")
+	want="after start/from-options,after start/from-options,after start/from-options"
+	[ "$got" = "$want" ] || fail "options ($when): got $got"
+done
+pass "triage_start options (otlp_endpoint, service_name) over the environment, before and after the first span"
