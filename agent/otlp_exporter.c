@@ -386,9 +386,16 @@ void otlp_exporter_configure(const char *endpoint, const char *service)
 	pthread_mutex_unlock(&pending.lock);
 
 	/* Live: what is queued goes to the old endpoint, then the switch,
-	 * while no exporter thread runs (ending spans may wait here). */
-	otlp_exporter_stop();
-	pthread_mutex_lock(&ex.start_lock);
+	 * while no exporter thread runs (ending spans may wait here). A
+	 * span ended meanwhile may have started the thread again: stop it
+	 * again, since the thread uses the settings being replaced. */
+	for (;;) {
+		otlp_exporter_stop();
+		pthread_mutex_lock(&ex.start_lock);
+		if (!atomic_load(&ex.running) || atomic_load(&ex.stuck))
+			break;
+		pthread_mutex_unlock(&ex.start_lock);
+	}
 	if (!atomic_load(&ex.stuck)) {
 		otlp_config_override(&ex.cfg, endpoint, service);
 		enable();
