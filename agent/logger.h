@@ -1,12 +1,13 @@
 /*
  * logger.h - the structured logger behind triage_log_write (internal).
  *
- * logger.c        the call: level check, the thread's buffer, commit
- * logger_format.c bytes of a line: JSON escaping, numbers, timestamps
- * logger_line.c   a whole line, as JSON or as plain text
- * logger_output.c where batches go: one write(2) under a lock, the
- *                 flusher thread, exit, fork and fatal signals
- * logger_rotate.c the file's rotation by size and by day
+ * logger.c         the call: level check, the thread's buffer, commit
+ * logger_format.c  bytes of a line: JSON escaping, numbers, timestamps
+ * logger_content.c the printf-style content
+ * logger_line.c    a whole line, as JSON or as plain text
+ * logger_output.c  where batches go: one write(2) under a lock, the
+ *                  flusher thread, exit, fork and fatal signals
+ * logger_rotate.c  the file's rotation by size and by day
  */
 #ifndef TRIAGE_AGENT_LOGGER_H
 #define TRIAGE_AGENT_LOGGER_H
@@ -165,6 +166,8 @@ struct lg_stamp {
 char *lg_time_raw(char *d, struct lg_stamp *c, const struct timespec *ts);
 void lg_put_time(struct lg_out *o, struct lg_stamp *c,
 		 const struct timespec *ts);
+
+/* --- logger_content.c --- */
 
 /*
  * Appends the printf-style content, escaped. Common conversions (%s %d

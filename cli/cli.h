@@ -19,5 +19,6 @@ struct cli_command {
 
 int cmd_run(int argc, char **argv);
 int cmd_pprof(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 static const struct cli_command commands[] = {
 	{"run", "start a program with the agent preloaded", cmd_run},
 	{"pprof", "fetch and report a profile", cmd_pprof},
+	{"logs", "the lines of one trace across services' logs", cmd_logs},
 };
 
 static void usage(FILE *out)

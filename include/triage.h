@@ -175,113 +175,6 @@ struct triage_span_context {
 int triage_span_current(struct triage_span_context *out);
 
 /*
- * Spans: timed operations of a trace (docs/tracing.md). A span records
- * its name, kind, start and end, status and attributes; a sampled span
- * is exported over OTLP/HTTP when TRIAGE_OTLP_ENDPOINT is set (by a
- * background thread: ending a span never waits on the network).
- *
- * Every call accepts a NULL span (what a failed start returns) and then
- * does nothing, so instrumented code needs no checks. Spans allocate:
- * do not start or end them in signal handlers.
- */
-enum triage_span_kind {
-	TRIAGE_SPAN_INTERNAL,
-	TRIAGE_SPAN_SERVER,
-	TRIAGE_SPAN_CLIENT,
-	TRIAGE_SPAN_PRODUCER,
-	TRIAGE_SPAN_CONSUMER,
-};
-
-struct triage_span;
-
-/*
- * Starts a span named `name` (copied). `parent` NULL makes it a child of
- * the calling thread's current span, or the root of a new trace when
- * there is none; otherwise it continues `parent`'s trace (an invalid
- * context starts a new one). The span becomes the thread's current span
- * until triage_span_end(), which restores the one before. NULL when
- * memory runs out.
- */
-struct triage_span *triage_span_start(const char *name,
-				      enum triage_span_kind kind,
-				      const struct triage_span_context *parent);
-
-/*
- * Ends the span and frees it: the span must not be used afterwards. On
- * the thread that started it, the previous current span comes back.
- */
-void triage_span_end(struct triage_span *span);
-
-/* Marks the span failed (status ERROR), with `message` (may be NULL). */
-void triage_span_set_error(struct triage_span *span, const char *message);
-
-/*
- * Attributes: a key and a value, both copied. Setting a key again
- * replaces its value. Past 128 attributes a span counts the others as
- * dropped.
- */
-void triage_span_attr_str(struct triage_span *span, const char *key,
-			  const char *value);
-void triage_span_attr_int(struct triage_span *span, const char *key,
-			  int64_t value);
-void triage_span_attr_double(struct triage_span *span, const char *key,
-			     double value);
-void triage_span_attr_bool(struct triage_span *span, const char *key,
-			   int value);
-
-/* Copies the span's context into *out, e.g. to start a child on another
- * thread. TRIAGE_EINVAL for a NULL span. */
-int triage_span_context(const struct triage_span *span,
-			struct triage_span_context *out);
-
-/*
- * Hands a span to another thread: triage_span_attach() makes `span` the
- * calling thread's current span (logs and child spans use it) and saves
- * the one it replaces in *saved; triage_span_detach() puts it back. End
- * the span after the other thread has detached it.
- */
-void triage_span_attach(struct triage_span *span,
-			struct triage_span_context *saved);
-void triage_span_detach(const struct triage_span_context *saved);
-
-/*
- * W3C Trace Context. triage_traceparent_parse() reads a traceparent
- * header value ("00-<trace-id>-<parent-id>-<flags>"; a higher version as
- * far as version 00 defines it) and returns TRIAGE_EFORMAT when the
- * header must be ignored: wrong length, upper-case or non-hex digits,
- * all-zero IDs, version ff, trailing data after version 00. Only the
- * sampled flag is kept. triage_traceparent_format() writes version 00
- * and a NUL (56 bytes); TRIAGE_EINVAL for an invalid context.
- */
-int triage_traceparent_parse(const char *value,
-			     struct triage_span_context *out);
-int triage_traceparent_format(const struct triage_span_context *ctx,
-			      char out[56]);
-
-#ifdef MHD_VERSION
-/*
- * A SERVER span for a request that libmicrohttpd is serving (include
- * <microhttpd.h> first): it continues the trace of the request's
- * traceparent, keeping its tracestate, or starts a new trace when the
- * header is absent, repeated or invalid. End it when the response is
- * queued or the request completes.
- */
-struct triage_span *triage_span_from_mhd(struct MHD_Connection *conn,
-					 const char *name);
-#endif
-
-#ifdef CURLINC_CURL_H
-/*
- * A CLIENT span, child of the calling thread's current span, for a
- * libcurl transfer (include <curl/curl.h> first): adds its traceparent
- * (and the trace's tracestate) to *headers. Set CURLOPT_HTTPHEADER to
- * *headers, run the transfer, then end the span and free the list.
- */
-struct triage_span *triage_span_to_curl(struct curl_slist **headers,
-					const char *name);
-#endif
-
-/*
  * Logging: one JSON object a line with go-zero's field names
  * (docs/logging.md):
  *
@@ -299,8 +192,10 @@ struct triage_span *triage_span_to_curl(struct curl_slist **headers,
  *                  "batch done in %s", elapsed);
  *
  * Lines of each thread are batched in a buffer of its own and written
- * whole with one write(2): lines of different threads never mix, and a
- * call costs about a hundred nanoseconds with no allocation. Batches go
+ * whole with one write(2): lines of different threads never mix. After
+ * a thread's first line (which allocates its buffer) a call allocates
+ * nothing; a line with five fields costs about 250 ns of CPU, its share
+ * of the write included (bench/log_cost). Batches go
  * out when full, every 100 ms, at an error line, at exit and on a fatal
  * signal (SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL; SIGTERM and SIGINT
  * when left at their default), so a crash loses no line.
@@ -454,6 +349,113 @@ int triage_log_enabled(enum triage_log_level level);
  * are counted as dropped).
  */
 int triage_log_flush(void);
+
+/*
+ * Spans: timed operations of a trace (docs/tracing.md). A span records
+ * its name, kind, start and end, status and attributes; a sampled span
+ * is exported over OTLP/HTTP when TRIAGE_OTLP_ENDPOINT is set (by a
+ * background thread: ending a span never waits on the network).
+ *
+ * Every call accepts a NULL span (what a failed start returns) and then
+ * does nothing, so instrumented code needs no checks. Spans allocate:
+ * do not start or end them in signal handlers.
+ */
+enum triage_span_kind {
+	TRIAGE_SPAN_INTERNAL,
+	TRIAGE_SPAN_SERVER,
+	TRIAGE_SPAN_CLIENT,
+	TRIAGE_SPAN_PRODUCER,
+	TRIAGE_SPAN_CONSUMER,
+};
+
+struct triage_span;
+
+/*
+ * Starts a span named `name` (copied). `parent` NULL makes it a child of
+ * the calling thread's current span, or the root of a new trace when
+ * there is none; otherwise it continues `parent`'s trace (an invalid
+ * context starts a new one). The span becomes the thread's current span
+ * until triage_span_end(), which restores the one before. NULL when
+ * memory runs out.
+ */
+struct triage_span *triage_span_start(const char *name,
+				      enum triage_span_kind kind,
+				      const struct triage_span_context *parent);
+
+/*
+ * Ends the span and frees it: the span must not be used afterwards. On
+ * the thread that started it, the previous current span comes back.
+ */
+void triage_span_end(struct triage_span *span);
+
+/* Marks the span failed (status ERROR), with `message` (may be NULL). */
+void triage_span_set_error(struct triage_span *span, const char *message);
+
+/*
+ * Attributes: a key and a value, both copied. Setting a key again
+ * replaces its value. Past 128 attributes a span counts the others as
+ * dropped.
+ */
+void triage_span_attr_str(struct triage_span *span, const char *key,
+			  const char *value);
+void triage_span_attr_int(struct triage_span *span, const char *key,
+			  int64_t value);
+void triage_span_attr_double(struct triage_span *span, const char *key,
+			     double value);
+void triage_span_attr_bool(struct triage_span *span, const char *key,
+			   int value);
+
+/* Copies the span's context into *out, e.g. to start a child on another
+ * thread. TRIAGE_EINVAL for a NULL span. */
+int triage_span_context(const struct triage_span *span,
+			struct triage_span_context *out);
+
+/*
+ * Hands a span to another thread: triage_span_attach() makes `span` the
+ * calling thread's current span (logs and child spans use it) and saves
+ * the one it replaces in *saved; triage_span_detach() puts it back. End
+ * the span after the other thread has detached it.
+ */
+void triage_span_attach(struct triage_span *span,
+			struct triage_span_context *saved);
+void triage_span_detach(const struct triage_span_context *saved);
+
+/*
+ * W3C Trace Context. triage_traceparent_parse() reads a traceparent
+ * header value ("00-<trace-id>-<parent-id>-<flags>"; a higher version as
+ * far as version 00 defines it) and returns TRIAGE_EFORMAT when the
+ * header must be ignored: wrong length, upper-case or non-hex digits,
+ * all-zero IDs, version ff, trailing data after version 00. Only the
+ * sampled flag is kept. triage_traceparent_format() writes version 00
+ * and a NUL (56 bytes); TRIAGE_EINVAL for an invalid context.
+ */
+int triage_traceparent_parse(const char *value,
+			     struct triage_span_context *out);
+int triage_traceparent_format(const struct triage_span_context *ctx,
+			      char out[56]);
+
+#ifdef MHD_VERSION
+/*
+ * A SERVER span for a request that libmicrohttpd is serving (include
+ * <microhttpd.h> first): it continues the trace of the request's
+ * traceparent, keeping its tracestate, or starts a new trace when the
+ * header is absent, repeated or invalid. End it when the response is
+ * queued or the request completes.
+ */
+struct triage_span *triage_span_from_mhd(struct MHD_Connection *conn,
+					 const char *name);
+#endif
+
+#ifdef CURLINC_CURL_H
+/*
+ * A CLIENT span, child of the calling thread's current span, for a
+ * libcurl transfer (include <curl/curl.h> first): adds its traceparent
+ * (and the trace's tracestate) to *headers. Set CURLOPT_HTTPHEADER to
+ * *headers, run the transfer, then end the span and free the list.
+ */
+struct triage_span *triage_span_to_curl(struct curl_slist **headers,
+					const char *name);
+#endif
 
 /*
  * Metrics: counters, gauges and histograms, served with the process's

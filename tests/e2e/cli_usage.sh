@@ -50,6 +50,9 @@ bad "pprof: two sample indexes" pprof -inuse_space -sample_index=0 x.pb.gz
 bad "pprof: -nodecount negative" pprof -nodecount -1 x.pb.gz
 bad "pprof: bad -focus regex" pprof -focus '(' x.pb.gz
 bad "pprof: -top=maybe" pprof -top=maybe x.pb.gz
+bad "logs: no --trace" logs a.log
+bad "logs: bad --trace" logs --trace 12345 a.log
+bad "logs: bad --color" logs --trace 4bf92f3577b34da6a3ce929d0e0e4736 --color=red
 
 check_grep "run: the reason names the flag" "'--frob'" <("$TRIAGE" run --frob -- true 2>&1)
 check_grep "run: the reason says what to do" "see 'triage run --help'" \
@@ -62,5 +65,6 @@ help "run --help" run --help
 help "run -h" run -h
 help "pprof --help" pprof --help
 help "pprof -help after a flag" pprof -top -help
+help "logs --help" logs --help
 
 finish

@@ -16,6 +16,13 @@ grep -Eq "^$ts ERROR \[a0a1a2a3a4a5a6a7a8a9aaabacadaeaf\] inside ms=12.5 retry=t
 grep -q $'\033' "$WORK/pipe.txt" && fail "colour on a pipe"
 pass "plain lines on a pipe: time, level, [trace], content, k=v, no colour"
 
+TRIAGE_LOG_PATH=stdout TRIAGE_SERVICE_NAME=epro-api "$W" span \
+	>"$WORK/out.txt" 2>"$WORK/err.txt"
+[ -s "$WORK/err.txt" ] && fail "stderr with TRIAGE_LOG_PATH=stdout: $(cat "$WORK/err.txt")"
+[ "$(jq -r .service "$WORK/out.txt" | sort -u)" = epro-api ] ||
+	fail "service on stdout: $(cat "$WORK/out.txt")"
+pass "TRIAGE_LOG_PATH=stdout writes there, with TRIAGE_SERVICE_NAME"
+
 on_tty() {
 	python3 - "$@" <<'PY'
 import os, pty, subprocess, sys
