@@ -210,6 +210,7 @@ TRIAGE_API int triage_start(const struct triage_options *opts)
 	}
 	copy_options(opts);
 	lg_configure(opts);
+	otlp_exporter_configure(opts->otlp_endpoint, opts->service_name);
 	err = start_locked();
 	pthread_mutex_unlock(&agent.lock);
 	return err;

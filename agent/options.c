@@ -162,6 +162,7 @@ int opt_log_from_env(struct triage_options *opts, const char **bad)
 
 	opts->log_path = env_str("TRIAGE_LOG_PATH");
 	opts->service_name = env_str("TRIAGE_SERVICE_NAME");
+	opts->otlp_endpoint = env_str("TRIAGE_OTLP_ENDPOINT");
 	if (!err)
 		err = env_enum("TRIAGE_LOG_LEVEL", levels, &opts->log_level,
 			       bad);

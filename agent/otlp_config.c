@@ -45,21 +45,12 @@ static long env_num(const char *name, const char *otel, long def, long min,
 /* The traces URL: TRIAGE_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT
  * are base URLs (with /v1/traces appended), as OpenTelemetry's SDKs
  * read the latter; OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is taken as is. */
-static char *traces_url(void)
+/* base + "/v1/traces", without doubling a trailing '/'. */
+static char *append_traces(const char *base)
 {
-	const char *base = getenv("TRIAGE_OTLP_ENDPOINT");
-	const char *exact = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+	size_t n = strlen(base);
 	char *url;
-	size_t n;
 
-	if (!base || !*base) {
-		if (exact && *exact)
-			return strdup(exact);
-		base = getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
-	}
-	if (!base || !*base)
-		return NULL;
-	n = strlen(base);
 	while (n && base[n - 1] == '/')
 		n--;
 	url = malloc(n + sizeof("/v1/traces"));
@@ -68,6 +59,19 @@ static char *traces_url(void)
 		memcpy(url + n, "/v1/traces", sizeof("/v1/traces"));
 	}
 	return url;
+}
+
+static char *traces_url(void)
+{
+	const char *base = getenv("TRIAGE_OTLP_ENDPOINT");
+	const char *exact = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+
+	if (!base || !*base) {
+		if (exact && *exact)
+			return strdup(exact);
+		base = getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+	}
+	return base && *base ? append_traces(base) : NULL;
 }
 
 static char *service_name(void)
@@ -126,4 +130,22 @@ void otlp_read_config(struct otlp_config *c)
 	c->exit_wait_ms = env_num("TRIAGE_OTLP_EXIT_WAIT_MS", NULL,
 				  OTLP_EXIT_WAIT_MS_DEFAULT, 0, 3600000);
 	read_request_config(c);
+}
+
+void otlp_config_override(struct otlp_config *c, const char *endpoint,
+			  const char *service)
+{
+	char *v;
+
+	if (endpoint) {
+		v = *endpoint ? append_traces(endpoint) : NULL;
+		if (*endpoint && !v)
+			return; /* out of memory: keep what there was */
+		free(c->url);
+		c->url = v;
+	}
+	if (service && (v = strdup(service))) {
+		free(c->service);
+		c->service = v;
+	}
 }

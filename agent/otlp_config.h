@@ -21,4 +21,11 @@ struct otlp_config {
  * OTEL_* names; a malformed number is reported and its default used. */
 void otlp_read_config(struct otlp_config *c);
 
+/*
+ * What triage_start()'s options say, over the environment: `endpoint`
+ * (a base URL; "" for no export) and `service`, each unless NULL.
+ */
+void otlp_config_override(struct otlp_config *c, const char *endpoint,
+			  const char *service);
+
 #endif

@@ -34,7 +34,9 @@
 
 static struct {
 	pthread_once_t once;
-	bool enabled;
+	atomic_bool setup_done;
+	atomic_bool enabled;
+	bool resources; /* queue, eventfds, libcurl, exit and fork hooks */
 	struct otlp_config cfg;
 	struct otlp_queue q;
 	int wake_fd, stop_fd;
@@ -57,6 +59,13 @@ static struct {
     .stop_fd = -1,
     .start_lock = PTHREAD_MUTEX_INITIALIZER,
 };
+
+/* triage_start()'s options when they come before the first span. */
+static struct {
+	pthread_mutex_t lock;
+	bool set;
+	char *endpoint, *service;
+} pending = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static uint64_t mono_ns(void)
 {
@@ -295,6 +304,7 @@ static void at_exit(void)
 static void after_fork_child(void)
 {
 	pthread_mutex_init(&ex.start_lock, NULL);
+	pthread_mutex_init(&pending.lock, NULL);
 	atomic_store(&ex.running, false);
 	atomic_store(&ex.stopping, false);
 	atomic_store(&ex.stuck, false);
@@ -303,23 +313,23 @@ static void after_fork_child(void)
 	close_fds();
 	if (open_fds()) {
 		close_fds();
-		ex.enabled = false;
+		atomic_store(&ex.enabled, false);
 	}
 }
 
-static void setup(void)
+/* What an enabled exporter needs, made once: the queue, the eventfds,
+ * the counters, libcurl, the exit and fork hooks. */
+static bool make_resources(void)
 {
-	otlp_read_config(&ex.cfg);
-	if (!ex.cfg.url)
-		return;
+	if (ex.resources)
+		return true;
 	if (ex.cfg.batch > ex.cfg.queue)
 		ex.cfg.batch = ex.cfg.queue;
-	if (!ex.cfg.service || oq_init(&ex.q, (size_t)ex.cfg.queue) ||
-	    open_fds()) {
+	if (oq_init(&ex.q, (size_t)ex.cfg.queue) || open_fds()) {
 		close_fds();
 		tlog(TLOG_ERROR, "span exporter not started: %s",
 		     triage_strerror(TRIAGE_ENOMEM));
-		return;
+		return false;
 	}
 
 	/* Registered now: /metrics shows both from 0 once spans are
@@ -332,9 +342,65 @@ static void setup(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	atexit(at_exit);
 	pthread_atfork(NULL, NULL, after_fork_child);
-	ex.enabled = true;
-	tlog(TLOG_INFO, "exporting spans to %s as service %s", ex.cfg.url,
-	     ex.cfg.service);
+	ex.resources = true;
+	return true;
+}
+
+/* Exports when there is an endpoint and what it takes could be made. */
+static void enable(void)
+{
+	bool on = ex.cfg.url && ex.cfg.service && make_resources();
+
+	atomic_store(&ex.enabled, on);
+	if (on)
+		tlog(TLOG_INFO, "exporting spans to %s as service %s",
+		     ex.cfg.url, ex.cfg.service);
+}
+
+static void setup(void)
+{
+	pthread_mutex_lock(&pending.lock);
+	otlp_read_config(&ex.cfg);
+	if (pending.set)
+		otlp_config_override(&ex.cfg, pending.endpoint,
+				     pending.service);
+	enable();
+	atomic_store(&ex.setup_done, true);
+	pthread_mutex_unlock(&pending.lock);
+}
+
+void otlp_exporter_configure(const char *endpoint, const char *service)
+{
+	if (!endpoint && !service)
+		return;
+	pthread_mutex_lock(&pending.lock);
+	if (!atomic_load(&ex.setup_done)) {
+		free(pending.endpoint);
+		free(pending.service);
+		pending.endpoint = endpoint ? strdup(endpoint) : NULL;
+		pending.service = service ? strdup(service) : NULL;
+		pending.set = true;
+		pthread_mutex_unlock(&pending.lock);
+		return;
+	}
+	pthread_mutex_unlock(&pending.lock);
+
+	/* Live: what is queued goes to the old endpoint, then the switch,
+	 * while no exporter thread runs (ending spans may wait here). A
+	 * span ended meanwhile may have started the thread again: stop it
+	 * again, since the thread uses the settings being replaced. */
+	for (;;) {
+		otlp_exporter_stop();
+		pthread_mutex_lock(&ex.start_lock);
+		if (!atomic_load(&ex.running) || atomic_load(&ex.stuck))
+			break;
+		pthread_mutex_unlock(&ex.start_lock);
+	}
+	if (!atomic_load(&ex.stuck)) {
+		otlp_config_override(&ex.cfg, endpoint, service);
+		enable();
+	}
+	pthread_mutex_unlock(&ex.start_lock);
 }
 
 static bool start_thread(void)
@@ -343,7 +409,8 @@ static bool start_thread(void)
 	bool ok;
 
 	pthread_mutex_lock(&ex.start_lock);
-	if (!atomic_load(&ex.running) && !atomic_load(&ex.stuck)) {
+	if (!atomic_load(&ex.running) && !atomic_load(&ex.stuck) &&
+	    atomic_load(&ex.enabled)) { /* configure may have turned it off */
 		if (read(ex.stop_fd, &v, sizeof(v)) < 0) {
 			/* EAGAIN: no stop was pending. */
 		}
@@ -364,7 +431,7 @@ bool otlp_enqueue(struct triage_span *s)
 	uint64_t one = 1;
 
 	pthread_once(&ex.once, setup);
-	if (!ex.enabled)
+	if (!atomic_load_explicit(&ex.enabled, memory_order_acquire))
 		return false;
 	if ((!atomic_load(&ex.running) && !start_thread()) ||
 	    !oq_push(&ex.q, s)) {
@@ -385,7 +452,7 @@ void otlp_exporter_stop(void)
 	uint64_t one = 1;
 	long wait;
 
-	if (!ex.enabled)
+	if (!ex.resources)
 		return;
 	pthread_mutex_lock(&ex.start_lock);
 	if (!atomic_load(&ex.running)) {

@@ -37,6 +37,14 @@ bool otlp_enqueue(struct triage_span *span);
  */
 void otlp_exporter_stop(void);
 
+/*
+ * triage_start()'s options: the base URL (`endpoint`, "" for no export)
+ * and the service's name, each unless NULL, over the environment. Before
+ * the first span ends they are kept for the setup; after, what is queued
+ * is sent to the old endpoint (as at a stop) and the exporter switches.
+ */
+void otlp_exporter_configure(const char *endpoint, const char *service);
+
 /* Spans exported and dropped since the process started. */
 void otlp_exporter_counts(uint64_t *exported, uint64_t *dropped);
 

@@ -6,8 +6,9 @@
  * stamps the time, restores the thread's previous span, writes the
  * span-end log line and hands the span to the exporter, which frees it
  * once sent. Unsampled spans, and all spans when no exporter is set up,
- * are freed at once. Neither call takes a lock or makes a system call
- * (clock_gettime is the vDSO's).
+ * are freed at once. Neither call waits for another thread or makes a
+ * system call (clock_gettime is the vDSO's), the log line's write aside
+ * (the logger batches it).
  */
 #include "span.h"
 
@@ -221,6 +222,7 @@ TRIAGE_API void triage_span_end(struct triage_span *s)
 	s->end_ns = now_ns();
 	if (s->end_ns < s->start_ns)
 		s->end_ns = s->start_ns; /* the wall clock stepped back */
+	span_log_end(s);
 	restore_current(s);
 	if (!(s->cur.ctx.flags & TCTX_FLAG_SAMPLED) || !otlp_enqueue(s))
 		span_free(s);

@@ -87,4 +87,8 @@ void span_random_id(uint8_t *out, size_t n);
 /* The words the log line and the docs use for a kind. */
 const char *span_kind_name(enum triage_span_kind kind);
 
+/* Writes the span-end log line of an ended span (span_log.c), when the
+ * logger lets info lines through. */
+void span_log_end(const struct triage_span *span);
+
 #endif

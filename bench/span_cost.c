@@ -17,7 +17,10 @@
  * time per span is reported too, read from /proc for triage-otlp.
  * Without "export" no endpoint is set and ended spans are freed at once.
  *
- * usage: span_cost [ROUNDS [N]] [export]
+ * The logger is off (TRIAGE_LOG_LEVEL=off) but with "log", where each
+ * span's end also writes its log line, to /dev/null.
+ *
+ * usage: span_cost [ROUNDS [N]] [export|log]
  */
 #include <microhttpd.h>
 
@@ -211,14 +214,18 @@ int main(int argc, char **argv)
 	int rounds = argc > 1 ? atoi(argv[1]) : 21;
 	long n = argc > 2 ? atol(argv[2]) : 200000;
 	int export = argc > 3 && !strcmp(argv[3], "export");
+	int log = argc > 3 && !strcmp(argv[3], "log");
 	double *clk, *call, *sp, *spa, made = 0, cpu;
 	struct MHD_Daemon *d = NULL;
 	int r;
 
 	if (rounds < 1 || n < 1) {
-		fprintf(stderr, "usage: span_cost [ROUNDS [N]] [export]\n");
+		fprintf(stderr, "usage: span_cost [ROUNDS [N]] [export|log]\n");
 		return 2;
 	}
+	setenv("TRIAGE_LOG_LEVEL", log ? "info" : "off", 1);
+	if (log)
+		setenv("TRIAGE_LOG_PATH", "/dev/null", 1);
 	unsetenv("TRIAGE_OTLP_ENDPOINT");
 	unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT");
 	unsetenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
@@ -244,7 +251,8 @@ int main(int argc, char **argv)
 	printf("span start+end, %s; caller's CPU time, medians of %d rounds "
 	       "of %ld\n",
 	       export ? "exported to a local OTLP receiver"
-		      : "no exporter (spans freed at end)",
+	       : log  ? "no exporter, span-end log line to /dev/null"
+		      : "no exporter (spans freed at end), logger off",
 	       rounds, n);
 	printf("  %-30s %8.1f ns\n", "anchor: clock_gettime pair",
 	       median(clk, rounds));

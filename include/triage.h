@@ -116,8 +116,15 @@ struct triage_options {
 	 * (TRIAGE_LOG_SYNC): slower, but a SIGKILL loses nothing. */
 	int log_sync;
 	/* The service's name, written in every line as "service"
-	 * (TRIAGE_SERVICE_NAME); NULL for none. */
+	 * (TRIAGE_SERVICE_NAME); NULL for none. Spans' resource carries it
+	 * as service.name (NULL: OTEL_SERVICE_NAME, else
+	 * "unknown_service:<program>"). */
 	const char *service_name;
+	/* Where spans are exported over OTLP/HTTP: a base URL to which
+	 * "/v1/traces" is appended (TRIAGE_OTLP_ENDPOINT); "" for no
+	 * export; NULL leaves it to the environment, OpenTelemetry's
+	 * variables included (docs/tracing.md). */
+	const char *otlp_endpoint;
 };
 
 /* Fills `opts` with the defaults. */

@@ -6,7 +6,8 @@
 # receiver decoding with OpenTelemetry JS's code must get exactly the
 # sampled spans, with the IDs, parents, kinds, status, attributes and
 # tracestate that the service made, children within their parents' time,
-# and the service's name.
+# and the service's name. Each span's end is also a log line carrying
+# its IDs.
 . "$(dirname "$0")/../lib/e2e.sh"
 . "$(dirname "$0")/../lib/otlp.sh"
 
@@ -14,7 +15,8 @@ otlp_setup
 start_receiver ok
 
 TRIAGE_OTLP_ENDPOINT=$RECEIVER TRIAGE_SERVICE_NAME=epro-api \
-	TRIAGE_OTLP_DELAY_MS=200 timeout 60 "$PROGS/span_service" scene \
+	TRIAGE_OTLP_DELAY_MS=200 TRIAGE_LOG_PATH="$WORK/service.jsonl" \
+	timeout 60 "$PROGS/span_service" scene \
 	>"$WORK/expected" 2>"$WORK/service.log" ||
 	fail "span_service scene: $(cat "$WORK/service.log")"
 [ "$(wc -l <"$WORK/expected")" = 7 ] ||
@@ -24,6 +26,11 @@ TRIAGE_OTLP_ENDPOINT=$RECEIVER TRIAGE_SERVICE_NAME=epro-api \
 node "$S/tests/otlp/compare.js" "$WORK/expected" "$WORK/ok.spans" \
 	epro-api >"$WORK/compare" || fail "$(cat "$WORK/compare")"
 pass "$(cat "$WORK/compare"), decoded by OpenTelemetry JS"
+
+# The logger's line for each span's end, with the span's own IDs.
+node "$S/tests/otlp/span_lines.js" "$WORK/expected" "$WORK/service.jsonl" \
+	>"$WORK/lines" || fail "$(cat "$WORK/lines")"
+pass "$(cat "$WORK/lines") (IDs, name, kind, duration, error)"
 
 grep -q '"status":200' "$WORK/ok.requests" || fail "no request answered 200"
 ! grep -v '"status":200' "$WORK/ok.requests" | grep -q . ||
@@ -82,3 +89,22 @@ node -e '
 	}' "$WORK/pids" "$WORK/ok.spans" >"$WORK/forkcheck" ||
 	fail "fork: $(cat "$WORK/forkcheck")"
 pass "fork: the parent's 12 spans sent once by the parent, the child's 3 by the child, 15 distinct IDs"
+
+# triage_start()'s options win over the environment (which names a port
+# nobody listens on): before the first span, and after spans already
+# went to the environment's endpoint (those are sent there, and lost).
+for when in early late; do
+	: >"$WORK/ok.spans"
+	TRIAGE_OTLP_ENDPOINT=http://127.0.0.1:$("$PROGS/freeport") \
+		TRIAGE_OTLP_EXIT_WAIT_MS=1000 TRIAGE_SERVICE_NAME=from-env \
+		timeout 60 "$PROGS/span_service" options "$RECEIVER" "$when" \
+		2>"$WORK/service.log" ||
+		fail "span_service options: $(cat "$WORK/service.log")"
+	got=$(node -e 'const s = require("fs").readFileSync(process.argv[1],
+		"utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+		console.log(s.map((x) => x.name + "/" +
+			x.resource["service.name"]).join(","))' "$WORK/ok.spans")
+	want="after start/from-options,after start/from-options,after start/from-options"
+	[ "$got" = "$want" ] || fail "options ($when): got $got"
+done
+pass "triage_start options (otlp_endpoint, service_name) over the environment, before and after the first span"

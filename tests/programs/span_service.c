@@ -12,6 +12,11 @@
  *                        triage_stop took, and the exporter's counters
  *   span_service fork    10 spans, a fork whose child makes 3 and exits,
  *                        then 2 more; prints both pids
+ *   span_service options URL early|late
+ *                        triage_start() with URL and service "from-options"
+ *                        in its options, before any span (early) or after
+ *                        2 spans went to the environment's endpoint (late);
+ *                        then 3 spans
  *
  * Links libtriage; TRIAGE_OTLP_ENDPOINT names the receiver.
  */
@@ -321,14 +326,39 @@ static int fork_scene(void)
 	return triage_stop();
 }
 
+/* Options given to triage_start() win over the environment, whether
+ * the exporter has started (late) or not (early). */
+static int options_scene(const char *url, int late)
+{
+	struct triage_options o;
+	int err;
+
+	if (late)
+		make("before start", 2);
+	if (triage_options_from_env(&o))
+		return 1;
+	o.otlp_endpoint = url;
+	o.service_name = "from-options";
+	err = triage_start(&o);
+	if (err) {
+		fprintf(stderr, "triage_start: %s\n", triage_strerror(err));
+		return 1;
+	}
+	make("after start", 3);
+	return triage_stop();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "scene"))
 		return scene();
+	if (argc == 4 && !strcmp(argv[1], "options"))
+		return options_scene(argv[2], !strcmp(argv[3], "late"));
 	if (argc == 2 && !strcmp(argv[1], "fork"))
 		return fork_scene();
 	if (argc == 3 && !strcmp(argv[1], "burst"))
 		return burst(strtol(argv[2], NULL, 10));
-	fprintf(stderr, "usage: span_service scene | burst N | fork\n");
+	fprintf(stderr, "usage: span_service scene | burst N | fork | "
+			"options URL early|late\n");
 	return 2;
 }
