@@ -175,8 +175,9 @@ static void close_inputs(struct logs_merge *m)
 	}
 }
 
-/* What was skipped, on stderr, so that a short answer is explained. */
-static void report_counts(const struct logs_merge *m)
+/* What was skipped, on stderr, so that a short answer is explained;
+ * after a failed read, only that failure is said. */
+static void report_counts(const struct logs_merge *m, bool failed)
 {
 	const struct logs_counts *c = &m->counts;
 
@@ -207,11 +208,11 @@ static void report_counts(const struct logs_merge *m)
 			"triage logs: more than %d spans; %" PRIu64
 			" lines shown without nesting\n",
 			LOGS_SPANS_MAX, m->spans.dropped_lines);
-	if (!c->kept)
+	if (!c->kept && !failed)
 		fprintf(stderr,
 			"triage logs: no line of trace %s among %" PRIu64
-			" lines read\n",
-			m->trace, c->lines);
+			" line%s read\n",
+			m->trace, c->lines, c->lines == 1 ? "" : "s");
 }
 
 /* Reads, merges and shows; returns the exit status. */
@@ -232,7 +233,7 @@ static int show(struct logs_merge *m)
 			logs_render_summary(&r, m);
 	}
 	free(r.buf);
-	report_counts(m);
+	report_counts(m, rc < 0);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "triage logs: writing: %s\n", strerror(errno));
 		return CLI_FAIL;

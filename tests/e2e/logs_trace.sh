@@ -105,6 +105,10 @@ check_grep "no match: says so" 'no line of trace 0af7651916cd43dd8448eb211c80319
 check "missing file: exit status" 1 "$?"
 check "missing file: no output" 0 "$(wc -c <"$out")"
 check_grep "missing file: named" "cannot open $SCRATCH/missing.log" "$err"
+"$TRIAGE" logs --trace "$T" "$A" "$SCRATCH" >"$out" 2>"$err"
+check "unreadable input: exit status" 1 "$?"
+check "unreadable input: one line naming it" \
+	"triage logs: reading $SCRATCH: Is a directory" "$(cat "$err")"
 for args in "logs" "logs --trace xyz" "logs --trace 00000000000000000000000000000000" \
 	"logs --trace $T --color sometimes" "logs --trace $T --window -1" \
 	"logs --frob"; do
