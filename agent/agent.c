@@ -8,6 +8,8 @@
  * again from the same environment, so the agent survives both.
  */
 #include "cpu_profiler.h"
+#include "heap_endpoints.h"
+#include "heap_hooks.h"
 #include "http_server.h"
 #include "log.h"
 #include "options.h"
@@ -37,6 +39,7 @@ static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 typedef const struct http_route *(*route_table_fn)(size_t *n);
 static const route_table_fn route_tables[] = {
 	pprof_routes,
+	heap_routes,
 };
 #define MAX_ROUTES 64
 static struct http_route routes[MAX_ROUTES];
@@ -96,11 +99,13 @@ static void write_cpuprofile(void)
 
 static void at_exit(void)
 {
+	heap_guard_enter();
 	write_cpuprofile();
 	/* Only the socket file: stopping the server's threads at exit
 	 * could wait on a request that is still running. */
 	if (http_socket_path())
 		unlink(http_socket_path());
+	heap_guard_leave();
 }
 
 static int start_locked(void)
@@ -122,10 +127,14 @@ static int start_locked(void)
 	err = http_start(&cfg);
 	if (err)
 		return err;
+	if (heap_start(agent.opts.heap_sample))
+		tlog(TLOG_WARN, "no triage-heap thread: stacks through code "
+				"loaded from now on may be cut short");
 	if (agent.opts.cpuprofile) {
 		err = cpu_profile_start(agent.opts.cpu_hz,
 					(enum cpu_timer_mode)agent.opts.cpu_timer);
 		if (err) {
+			heap_stop();
 			http_stop();
 			return err;
 		}
@@ -139,10 +148,12 @@ static void before_fork(void)
 {
 	pthread_mutex_lock(&agent.lock);
 	cpu_profile_before_fork();
+	heap_before_fork();
 }
 
 static void after_fork_parent(void)
 {
+	heap_after_fork_parent();
 	cpu_profile_after_fork_parent();
 	pthread_mutex_unlock(&agent.lock);
 }
@@ -158,15 +169,18 @@ static void after_fork_child(void)
 
 	thr_after_fork_child();
 	cpu_profile_after_fork_child();
+	heap_after_fork_child();
 	http_after_fork_child();
 	sym_after_fork_child();
 	pthread_mutex_init(&agent.lock, NULL);
 	agent.started = false;
 	agent.cpuprofile_running = false;
 	agent.opts.cpuprofile = NULL;
+	heap_guard_enter();
 	if (was_started && start_locked())
 		tlog(TLOG_WARN, "agent not restarted in child %d",
 		     (int)getpid());
+	heap_guard_leave();
 }
 
 static void install_hooks(void)
@@ -196,8 +210,12 @@ TRIAGE_API int triage_start(const struct triage_options *opts)
 		pthread_mutex_unlock(&agent.lock);
 		return TRIAGE_EBUSY;
 	}
+	/* The agent's own allocations here must not be sampled: they
+	 * happen under locks that sampling takes (the unwinder's). */
+	heap_guard_enter();
 	copy_options(opts);
 	err = start_locked();
+	heap_guard_leave();
 	pthread_mutex_unlock(&agent.lock);
 	return err;
 }
@@ -211,12 +229,15 @@ TRIAGE_API int triage_stop(void)
 		pthread_mutex_unlock(&agent.lock);
 		return 0;
 	}
+	heap_guard_enter();
 	pprof_cancel_waits();
 	write_cpuprofile();
 	if (cpu_profile_stop(&p) == 0)
 		tprof_free(p);
+	heap_stop();
 	http_stop();
 	sym_release();
+	heap_guard_leave();
 	agent.started = false;
 	pthread_mutex_unlock(&agent.lock);
 	return 0;
@@ -243,16 +264,6 @@ static bool cpuprofile_is_ours(void)
 	return !owner || !*owner || strtol(owner, NULL, 10) == getpid();
 }
 
-static bool preloaded(void)
-{
-	const char *pre = getenv("LD_PRELOAD");
-	const char *on = getenv("TRIAGE_AUTOSTART");
-
-	if (on && *on)
-		return strcmp(on, "0") != 0;
-	return pre && strstr(pre, "libtriage");
-}
-
 __attribute__((constructor)) static void autostart(void)
 {
 	struct triage_options o;
@@ -260,7 +271,7 @@ __attribute__((constructor)) static void autostart(void)
 	char url[300];
 	int err;
 
-	if (!preloaded())
+	if (!opt_autostart())
 		return;
 	if (opt_from_env(&o, &bad)) {
 		tlog(TLOG_ERROR, "%s is malformed; the agent is off", bad);

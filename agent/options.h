@@ -6,6 +6,8 @@
 
 #include "triage.h"
 
+#include <stdbool.h>
+
 /* Marks a function as part of libtriage's exported API. */
 #define TRIAGE_API __attribute__((visibility("default")))
 
@@ -14,6 +16,10 @@ int opt_parse_int(const char *s, long min, long max, long *out);
 
 /* Like triage_options_from_env(); `*bad` names the malformed variable. */
 int opt_from_env(struct triage_options *opts, const char **bad);
+
+/* True when the agent starts itself: preloaded, or TRIAGE_AUTOSTART=1
+ * (TRIAGE_AUTOSTART=0 never). Reads only the environment. */
+bool opt_autostart(void);
 
 /* Checks the ranges of an options struct given to triage_start(). */
 int opt_validate(const struct triage_options *opts);

@@ -10,6 +10,7 @@
 #include "pprof_endpoints.h"
 
 #include "cpu_profiler.h"
+#include "heap_endpoints.h"
 #include "options.h"
 #include "profile.h"
 #include "symbols.h"
@@ -29,21 +30,35 @@ static int default_hz = TRIAGE_CPU_HZ_DEFAULT;
 static enum cpu_timer_mode default_mode = CPU_TIMER_AUTO;
 static int cancelled;
 
-/* What the index lists: Go's rows that triage serves so far. */
+/* What the index lists: Go's rows that triage serves so far, by name.
+ * `count`, when set, gives the figure of the Count column. */
 static const struct {
 	const char *name;
 	const char *href;
 	const char *what;
+	long (*count)(void);
 } index_rows[] = {
+	{"allocs", "allocs?debug=1",
+	 "Sampled allocations since the start, live or freed, by allocating "
+	 "stack (alloc_space by default). The count is of sampled blocks "
+	 "still live.",
+	 heap_index_count},
 	{"cmdline", "cmdline",
 	 "The command line that started this process, arguments separated "
-	 "by NUL bytes."},
+	 "by NUL bytes.", NULL},
+	{"heap", "heap?debug=1",
+	 "Sampled allocations still live, by allocating stack (inuse_space "
+	 "by default); one sample per 512 KiB allocated on average "
+	 "(TRIAGE_HEAP_SAMPLE). Add ?seconds=N for what changed in N "
+	 "seconds.",
+	 heap_index_count},
 	{"profile", "profile",
 	 "CPU profile: where the threads spend CPU time. Add ?seconds=N "
 	 "(default 30) and optionally &hz=N. Read it with go tool pprof or "
-	 "triage pprof."},
+	 "triage pprof.", NULL},
 	{"symbol", "symbol",
-	 "Function names of addresses, for pprof's remote symbolization."},
+	 "Function names of addresses, for pprof's remote symbolization.",
+	 NULL},
 };
 
 void pprof_configure(int hz, enum cpu_timer_mode mode)
@@ -99,10 +114,16 @@ static void h_index(const struct http_req *req, struct http_resp *resp)
 	       "<body>\n/debug/pprof/<br>\n<br>\n"
 	       "Types of profiles available:\n<table>\n"
 	       "<thead><td>Count</td><td>Profile</td></thead>\n");
-	for (i = 0; i < sizeof(index_rows) / sizeof(index_rows[0]); i++)
+	for (i = 0; i < sizeof(index_rows) / sizeof(index_rows[0]); i++) {
+		char count[32] = "";
+
+		if (index_rows[i].count)
+			snprintf(count, sizeof(count), "%ld",
+				 index_rows[i].count());
 		append(&b, &len, &cap,
-		       "<tr><td></td><td><a href='%s'>%s</a></td></tr>\n",
-		       index_rows[i].href, index_rows[i].name);
+		       "<tr><td>%s</td><td><a href='%s'>%s</a></td></tr>\n",
+		       count, index_rows[i].href, index_rows[i].name);
+	}
 	append(&b, &len, &cap, "</table>\n<br>\n<p>\nProfile Descriptions:\n"
 			       "<ul>\n");
 	for (i = 0; i < sizeof(index_rows) / sizeof(index_rows[0]); i++)
@@ -150,8 +171,7 @@ static bool int_param(const struct http_req *req, struct http_resp *resp,
 	return false;
 }
 
-/* Waits out the profile; false when the client left or we stop. */
-static bool wait_seconds(const struct http_req *req, long seconds)
+bool pprof_wait_seconds(const struct http_req *req, long seconds)
 {
 	struct timespec end, step = {0, 100 * 1000000L};
 
@@ -194,7 +214,7 @@ static void h_profile(const struct http_req *req, struct http_resp *resp)
 			   triage_strerror(err));
 		return;
 	}
-	if (!wait_seconds(req, seconds)) {
+	if (!pprof_wait_seconds(req, seconds)) {
 		if (cpu_profile_stop(&p) == 0)
 			tprof_free(p);
 		http_error(resp, 500, "profile cancelled");
