@@ -82,14 +82,23 @@ static void send_current(struct http_resp *resp, const char *name,
 	tprof_free(p);
 }
 
+/* The two views of the same data. */
+struct view {
+	const char *name;
+	const char *delta_name; /* the file name of a delta profile */
+	const char *default_type;
+};
+
+static const struct view heap_view = {"heap", "heap-delta", NULL};
+static const struct view allocs_view = {"allocs", "allocs-delta",
+					"alloc_space"};
+
 /* Go's delta profile: what changed over `seconds`. */
 static void send_delta(const struct http_req *req, struct http_resp *resp,
-		       const char *name, const char *default_type,
-		       long seconds)
+		       const struct view *v, long seconds)
 {
 	struct heap_snapshot s0, s1;
 	struct tprof *p = NULL;
-	char filename[32];
 	int err;
 
 	if (heap_snapshot_take(&s0)) {
@@ -104,7 +113,7 @@ static void send_delta(const struct http_req *req, struct http_resp *resp,
 	err = heap_snapshot_take(&s1);
 	if (!err) {
 		heap_snapshot_subtract(&s1, &s0);
-		err = heap_profile_proto(&s1, default_type,
+		err = heap_profile_proto(&s1, v->default_type,
 					 s1.mono_ns - s0.mono_ns, &p);
 	}
 	heap_snapshot_free(&s0);
@@ -113,13 +122,12 @@ static void send_delta(const struct http_req *req, struct http_resp *resp,
 		http_error(resp, 500, "failed to compute delta");
 		return;
 	}
-	snprintf(filename, sizeof(filename), "%s-delta", name);
-	send_proto(resp, p, filename);
+	send_proto(resp, p, v->delta_name);
 	tprof_free(p);
 }
 
 static void serve(const struct http_req *req, struct http_resp *resp,
-		  const char *name, const char *default_type)
+		  const struct view *v)
 {
 	long debug = 0, gc = 0, seconds = 0;
 
@@ -131,7 +139,7 @@ static void serve(const struct http_req *req, struct http_resp *resp,
 		   "a positive integer not above 3600", &seconds))
 		return;
 	if (!http_query(req, "seconds")) {
-		send_current(resp, name, default_type, debug);
+		send_current(resp, v->name, v->default_type, debug);
 		return;
 	}
 	if (debug) {
@@ -139,17 +147,17 @@ static void serve(const struct http_req *req, struct http_resp *resp,
 				      "incompatible");
 		return;
 	}
-	send_delta(req, resp, name, default_type, seconds);
+	send_delta(req, resp, v, seconds);
 }
 
 static void h_heap(const struct http_req *req, struct http_resp *resp)
 {
-	serve(req, resp, "heap", NULL);
+	serve(req, resp, &heap_view);
 }
 
 static void h_allocs(const struct http_req *req, struct http_resp *resp)
 {
-	serve(req, resp, "allocs", "alloc_space");
+	serve(req, resp, &allocs_view);
 }
 
 static const struct http_route routes[] = {
