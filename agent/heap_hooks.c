@@ -380,32 +380,34 @@ HOOK void *heap_malloc(size_t n)
 	return p;
 }
 
-/* True when `p` must not reach the real free: a bootstrap block. */
-HOOK __attribute__((noinline)) static bool free_slow(void *p)
-{
-	if (!p)
-		return false;
-	if (boot_owns(p))
-		return true;
-	if (!heap_tls.depth)
-		heap_table_count_free(heap_table_take(p));
-	return false;
-}
-
-HOOK void heap_free(void *p)
+/* free() of a block whose filter bit is set, or before resolution. A
+ * bootstrap block never reaches the real free. */
+HOOK __attribute__((noinline)) static void free_slow(void *p)
 {
 	void (*fn)(void *);
 
-	if (UNLIKELY(heap_table_maybe(p)) && free_slow(p))
+	if (p && boot_owns(p))
 		return;
-	fn = real.free;
-	if (UNLIKELY(!fn)) {
+	if (p && !heap_tls.depth)
+		heap_table_count_free(heap_table_take(p));
+	fn = __atomic_load_n(&real.free, __ATOMIC_ACQUIRE);
+	if (!fn) {
 		resolve();
 		fn = __atomic_load_n(&real.free, __ATOMIC_ACQUIRE);
 		if (!fn)
 			return; /* only inside dlsym: leaked, harmlessly */
 	}
 	fn(p);
+}
+
+HOOK void heap_free(void *p)
+{
+	void (*fn)(void *) = real.free;
+
+	if (UNLIKELY(heap_table_maybe(p)) || UNLIKELY(!fn))
+		free_slow(p);
+	else
+		fn(p);
 }
 
 HOOK __attribute__((noinline)) static void *early_calloc(size_t n,

@@ -98,7 +98,7 @@ static void pass_leave(int64_t *saved)
 }
 
 #define PASS                                                                   \
-	int64_t pass_saved __attribute__((cleanup(pass_leave))) =              \
+	int64_t pass_saved __attribute__((cleanup(pass_leave), unused)) =      \
 		heap_pass_enter()
 
 /*
