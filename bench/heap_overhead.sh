@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Heap profiler overhead: the malloc-heavy heap_workload with no
+# profiler, with triage at its default rate (libtriage preloaded, agent
+# serving), with gperftools' heap profiler (libtcmalloc preloaded with
+# HEAPPROFILE) and with heaptrack, alternating runs; medians, each
+# overhead against no profiler, and the ratios.
+#
+# gperftools' profiler comes with its own allocator, tcmalloc, which is
+# faster or slower than glibc's by itself: its overhead is also given
+# against tcmalloc alone (preloaded without HEAPPROFILE), the fair
+# figure for the profiler.
+#
+# Targets (the issue's): triage's overhead at most 3%, and at most a
+# tenth of heaptrack's.
+#
+# usage: bench/heap_overhead.sh BUILD_DIR [ROUNDS]
+set -euo pipefail
+B=${1:-build}
+rounds=${2:-7}
+W=$B/bench/heap_workload
+LIBTRIAGE=$B/lib/libtriage.so
+TCMALLOC=$(ls /usr/lib/x86_64-linux-gnu/libtcmalloc.so.4* | head -n1)
+requests=${REQUESTS:-1000000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -m 700 "$work/sock"
+
+command -v heaptrack >/dev/null || { echo "heaptrack is not installed (scripts/deps)" >&2; exit 1; }
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# run MODE THREADS: prints the work time in ns.
+run() {
+	local mode=$1 th=$2 out=$work/out
+	rm -f "$work"/hp.* "$work"/ht.*
+	case $mode in
+	none) "$W" "$th" "$requests" >"$out" ;;
+	triage) TRIAGE_SOCKET_DIR=$work/sock LD_PRELOAD=$LIBTRIAGE \
+		"$W" "$th" "$requests" >"$out" ;;
+	tcmalloc) LD_PRELOAD=$TCMALLOC "$W" "$th" "$requests" >"$out" ;;
+	gperf) HEAPPROFILE=$work/hp LD_PRELOAD=$TCMALLOC \
+		"$W" "$th" "$requests" >"$out" 2>/dev/null ;;
+	heaptrack) heaptrack -o "$work/ht" "$W" "$th" "$requests" \
+		>"$out" 2>/dev/null ;;
+	esac
+	sed -n 's/^work_ns=//p' "$out"
+}
+
+modes="none triage tcmalloc gperf heaptrack"
+printf '%-10s %7s %10s %10s\n' config threads work_ms overhead
+for th in 1 2; do
+	for m in $modes; do : >"$work/$m"; done
+	for r in $(seq "$rounds"); do
+		for m in $modes; do
+			run "$m" "$th" >>"$work/$m"
+		done
+	done
+	base=$(median <"$work/none")
+	for m in $modes; do
+		w=$(median <"$work/$m")
+		printf '%-10s %7d %10.1f %9.2f%%\n' "$m" "$th" \
+			"$(awk -v w="$w" 'BEGIN { print w / 1e6 }')" \
+			"$(awk -v a="$w" -v b="$base" 'BEGIN { print 100 * (a - b) / b }')"
+	done
+	awk -v b="$base" -v t="$(median <"$work/triage")" \
+		-v tc="$(median <"$work/tcmalloc")" -v g="$(median <"$work/gperf")" \
+		-v h="$(median <"$work/heaptrack")" -v th="$th" 'BEGIN {
+		ot = (t - b) / b; oh = (h - b) / b; og = (g - tc) / tc
+		printf "  %d thread(s): triage %.2f%%, heaptrack %.1f%%, gperftools %.1f%% (over tcmalloc alone)\n", th, 100 * ot, 100 * oh, 100 * og
+		printf "  triage/heaptrack overhead ratio %.4f (target <= 0.1), triage/gperftools %.4f\n", ot / oh, ot / og
+		printf "  target triage <= 3%%: %s; <= heaptrack/10: %s\n", ot <= 0.03 ? "met" : "MISSED", ot <= oh / 10 ? "met" : "MISSED"
+	}'
+done
