@@ -7,14 +7,18 @@
  * socket at once and starts clean; an exec'd program starts the agent
  * again from the same environment, so the agent survives both.
  */
+#include "contention.h"
 #include "cpu_profiler.h"
 #include "heap_endpoints.h"
 #include "heap_hooks.h"
 #include "http_server.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "pprof_endpoints.h"
 #include "symbols.h"
+#include "thread_dump.h"
+#include "thread_endpoints.h"
 #include "threads.h"
 #include "triage.h"
 #include "unwind.h"
@@ -40,6 +44,9 @@ typedef const struct http_route *(*route_table_fn)(size_t *n);
 static const route_table_fn route_tables[] = {
 	pprof_routes,
 	heap_routes,
+	tdump_routes,
+	contention_routes,
+	metrics_routes,
 };
 #define MAX_ROUTES 64
 static struct http_route routes[MAX_ROUTES];
@@ -119,6 +126,8 @@ static int start_locked(void)
 		return err;
 	pprof_configure(agent.opts.cpu_hz,
 			(enum cpu_timer_mode)agent.opts.cpu_timer);
+	tdump_configure(agent.opts.dump_signal);
+	contention_configure(agent.opts.mutex_fraction, agent.opts.block_rate);
 	cfg.socket_dir = agent.opts.socket_dir;
 	cfg.listen = agent.opts.listen;
 	cfg.token = agent.opts.token;
@@ -172,6 +181,7 @@ static void after_fork_child(void)
 	heap_after_fork_child();
 	http_after_fork_child();
 	sym_after_fork_child();
+	contention_after_fork_child();
 	pthread_mutex_init(&agent.lock, NULL);
 	agent.started = false;
 	agent.cpuprofile_running = false;
@@ -231,6 +241,7 @@ TRIAGE_API int triage_stop(void)
 	}
 	heap_guard_enter();
 	pprof_cancel_waits();
+	contention_stop();
 	write_cpuprofile();
 	if (cpu_profile_stop(&p) == 0)
 		tprof_free(p);

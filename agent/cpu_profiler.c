@@ -75,6 +75,20 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	/* Under SIG_DFL a stray SIGPROF would end the host: ignore it. */
 }
 
+/*
+ * POSIX CPU timers are checked at the kernel's tick: at a rate above HZ
+ * one signal arrives for several expired periods, and si_overrun says
+ * how many were folded into it. Counting them keeps the profile's total
+ * equal to the CPU time used (gperftools drops them and reads a quarter
+ * of it at 1000 Hz); the stacks are then those of the ticks.
+ */
+static uint16_t sample_weight(const siginfo_t *si)
+{
+	int over = si->si_code == SI_TIMER ? si->si_overrun : 0;
+
+	return (uint16_t)(over < 0 ? 1 : over > 1000 ? 1001 : over + 1);
+}
+
 static void on_sigprof(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -94,7 +108,8 @@ static void on_sigprof(int sig, siginfo_t *si, void *uc)
 		slot = ring_reserve(&prof.ring);
 		if (slot) {
 			slot->tid = thr_gettid();
-			slot->depth = depth;
+			slot->depth = (uint16_t)depth;
+			slot->weight = sample_weight(si);
 			memcpy(slot->pcs, pcs, (size_t)depth * sizeof(*pcs));
 			ring_commit(&prof.ring, slot);
 		}
@@ -129,7 +144,7 @@ static void drain(void)
 		__atomic_fetch_add(&n_samples, 1, __ATOMIC_RELAXED);
 		if (s->depth > 0 &&
 		    stack_table_add(&prof.stacks, s->tid, s->pcs, s->depth,
-				    1) < 0)
+				    s->weight) < 0)
 			__atomic_fetch_add(&prof.ring.dropped, 1,
 					   __ATOMIC_RELAXED);
 		ring_release(&prof.ring, s);

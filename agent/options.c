@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,23 @@ static int env_timer(int *field, const char **bad)
 	return TRIAGE_EINVAL;
 }
 
+/* A real-time signal's number (SIGRTMIN..SIGRTMAX), or 0 for default. */
+static int env_dump_signal(int *field, const char **bad)
+{
+	long v;
+	const char *s = getenv("TRIAGE_DUMP_SIGNAL");
+
+	if (!s)
+		return 0;
+	if (opt_parse_int(s, 0, SIGRTMAX, &v) < 0 ||
+	    (v != 0 && v < SIGRTMIN)) {
+		*bad = "TRIAGE_DUMP_SIGNAL";
+		return TRIAGE_EINVAL;
+	}
+	*field = (int)v;
+	return 0;
+}
+
 /* Empty strings count as unset, so `TRIAGE_LISTEN= prog` turns TCP off. */
 static const char *env_str(const char *name)
 {
@@ -111,6 +129,8 @@ int opt_from_env(struct triage_options *opts, const char **bad)
 	if (!err)
 		err = env_long("TRIAGE_BLOCK_RATE", 0, 1L << 40,
 			       &opts->block_rate, bad);
+	if (!err)
+		err = env_dump_signal(&opts->dump_signal, bad);
 	return err;
 }
 
@@ -138,6 +158,9 @@ int opt_validate(const struct triage_options *o)
 	if (o->cpu_timer < 0 || o->cpu_timer > 2)
 		return TRIAGE_EINVAL;
 	if (o->heap_sample < 0 || o->mutex_fraction < 0 || o->block_rate < 0)
+		return TRIAGE_EINVAL;
+	if (o->dump_signal &&
+	    (o->dump_signal < SIGRTMIN || o->dump_signal > SIGRTMAX))
 		return TRIAGE_EINVAL;
 	return 0;
 }

@@ -11,9 +11,11 @@
 
 #include "cpu_profiler.h"
 #include "heap_endpoints.h"
+#include "metrics.h"
 #include "options.h"
 #include "profile.h"
 #include "symbols.h"
+#include "thread_endpoints.h"
 #include "triage.h"
 
 #include <errno.h>
@@ -30,28 +32,38 @@ static int default_hz = TRIAGE_CPU_HZ_DEFAULT;
 static enum cpu_timer_mode default_mode = CPU_TIMER_AUTO;
 static int cancelled;
 
-/* What the index lists: Go's rows that triage serves so far, by name.
- * `count`, when set, gives the figure of the Count column. */
+/* What the index lists, sorted by name as Go's: the rows triage serves
+ * so far, with a count where Go shows one. */
 static const struct {
 	const char *name;
 	const char *href;
 	const char *what;
-	long (*count)(void);
+	long (*count)(void); /* NULL: no count */
 } index_rows[] = {
 	{"allocs", "allocs?debug=1",
 	 "Sampled allocations since the start, live or freed, by allocating "
 	 "stack (alloc_space by default). The count is of sampled blocks "
 	 "still live.",
 	 heap_index_count},
+	{"block", "block?debug=1",
+	 "Stacks that waited on condition variables and semaphores, with "
+	 "how long. Off unless TRIAGE_BLOCK_RATE is set.", NULL},
 	{"cmdline", "cmdline",
 	 "The command line that started this process, arguments separated "
 	 "by NUL bytes.", NULL},
+	{"goroutine", "goroutine?debug=1",
+	 "The threads profile under Go's name, for tools that ask for it.",
+	 tdump_index_threads},
 	{"heap", "heap?debug=1",
 	 "Sampled allocations still live, by allocating stack (inuse_space "
 	 "by default); one sample per 512 KiB allocated on average "
 	 "(TRIAGE_HEAP_SAMPLE). Add ?seconds=N for what changed in N "
 	 "seconds.",
 	 heap_index_count},
+	{"mutex", "mutex?debug=1",
+	 "Stacks that waited for pthread mutexes and rwlocks held by other "
+	 "threads, with how long. Off unless TRIAGE_MUTEX_FRACTION is set.",
+	 NULL},
 	{"profile", "profile",
 	 "CPU profile: where the threads spend CPU time. Add ?seconds=N "
 	 "(default 30) and optionally &hz=N. Read it with go tool pprof or "
@@ -59,6 +71,13 @@ static const struct {
 	{"symbol", "symbol",
 	 "Function names of addresses, for pprof's remote symbolization.",
 	 NULL},
+	{"threadcreate", "threadcreate?debug=1",
+	 "Stack traces that led to the creation of new threads.",
+	 tdump_index_creates},
+	{"threads", "threads?debug=1",
+	 "Stack traces of all current threads, with their state from /proc. "
+	 "debug=2 lists every thread.",
+	 tdump_index_threads},
 };
 
 void pprof_configure(int hz, enum cpu_timer_mode mode)
@@ -115,17 +134,16 @@ static void h_index(const struct http_req *req, struct http_resp *resp)
 	       "Types of profiles available:\n<table>\n"
 	       "<thead><td>Count</td><td>Profile</td></thead>\n");
 	for (i = 0; i < sizeof(index_rows) / sizeof(index_rows[0]); i++) {
-		char count[32] = "";
-
+		append(&b, &len, &cap, "<tr><td>");
 		if (index_rows[i].count)
-			snprintf(count, sizeof(count), "%ld",
-				 index_rows[i].count());
+			append(&b, &len, &cap, "%ld", index_rows[i].count());
 		append(&b, &len, &cap,
-		       "<tr><td>%s</td><td><a href='%s'>%s</a></td></tr>\n",
-		       count, index_rows[i].href, index_rows[i].name);
+		       "</td><td><a href='%s'>%s</a></td></tr>\n",
+		       index_rows[i].href, index_rows[i].name);
 	}
-	append(&b, &len, &cap, "</table>\n<br>\n<p>\nProfile Descriptions:\n"
-			       "<ul>\n");
+	append(&b, &len, &cap,
+	       "</table>\n<a href='goroutine?debug=2'>full goroutine stack "
+	       "dump</a>\n<br>\n<p>\nProfile Descriptions:\n<ul>\n");
 	for (i = 0; i < sizeof(index_rows) / sizeof(index_rows[0]); i++)
 		append(&b, &len, &cap,
 		       "<li><div class=profile-name>%s: </div> %s</li>\n",
@@ -229,6 +247,7 @@ static void h_profile(const struct http_req *req, struct http_resp *resp)
 			   triage_strerror(err));
 		return;
 	}
+	metrics_profile_served("cpu");
 	resp->content_type = "application/octet-stream";
 	resp->filename = "profile";
 	resp->body = (char *)buf;

@@ -20,7 +20,8 @@
 struct ring_slot {
 	uint64_t seq;
 	pid_t tid;
-	int depth;
+	uint16_t depth;
+	uint16_t weight; /* timer periods this sample stands for */
 	uint64_t pcs[RING_MAX_DEPTH];
 };
 

@@ -77,8 +77,8 @@ struct sym_session *sym_session_begin(struct tprof_builder *b)
 		free(s);
 		return NULL;
 	}
-	s->cache = tloc_new(b, sym, &s->maps, exe);
-	if (!s->cache) {
+	s->cache = b ? tloc_new(b, sym, &s->maps, exe) : NULL;
+	if (b && !s->cache) {
 		sym_session_end(s);
 		return NULL;
 	}
@@ -91,11 +91,26 @@ int sym_session_stack(struct sym_session *s, const uint64_t *pcs, size_t n,
 	return tloc_stack(s->cache, pcs, n, leaf_exact, ids);
 }
 
+int sym_session_frames(struct sym_session *s, uint64_t pc,
+		       struct tsym_frame *out, int max)
+{
+	int n = tsym_lookup(sym, pc, out, max);
+
+	return n > 0 ? n : 0;
+}
+
+const struct tmaps_entry *sym_session_mapping(struct sym_session *s,
+					      uint64_t pc)
+{
+	return tmaps_find(&s->maps, pc);
+}
+
 void sym_session_end(struct sym_session *s)
 {
 	if (!s)
 		return;
-	tloc_finish(s->cache);
+	if (s->cache)
+		tloc_finish(s->cache);
 	pthread_mutex_unlock(&lock);
 	tmaps_free(&s->maps);
 	free(s);

@@ -5,8 +5,10 @@
 #ifndef TRIAGE_AGENT_SYMBOLS_H
 #define TRIAGE_AGENT_SYMBOLS_H
 
+#include "proc_maps.h"
 #include "profile.h"
 #include "stack_table.h"
+#include "symbolize.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,7 +23,19 @@
  */
 struct sym_session;
 
+/* With `b` NULL, a session for text: sym_session_stack() is not used. */
 struct sym_session *sym_session_begin(struct tprof_builder *b);
+
+/*
+ * The frames at `pc` (see tsym_lookup()); their strings stay valid until
+ * sym_session_end(). Returns the count, 0 when unknown.
+ */
+int sym_session_frames(struct sym_session *s, uint64_t pc,
+		       struct tsym_frame *out, int max);
+
+/* The executable mapping holding `pc`, or NULL. */
+const struct tmaps_entry *sym_session_mapping(struct sym_session *s,
+					      uint64_t pc);
 
 /* Location ids of one stack; see tloc_stack() for `leaf_exact`. */
 int sym_session_stack(struct sym_session *s, const uint64_t *pcs, size_t n,

@@ -13,6 +13,7 @@
 #include "cpu_timer.h"
 #include "log.h"
 #include "options.h"
+#include "thread_create.h"
 #include "unwind.h"
 
 #include <dlfcn.h>
@@ -49,6 +50,7 @@ struct start {
 	void *(*fn)(void *);
 	void *arg;
 	bool agent;
+	int created_by; /* the thread_create.h record of the creator */
 	char name[16];
 };
 
@@ -142,6 +144,7 @@ static void *triage_thread_start(void *p)
 		become_agent(s.name);
 	else
 		cpu_timer_attach_self();
+	tdump_thread_begin(s.created_by);
 	pthread_setspecific(exit_key, (void *)1);
 	return s.fn(s.arg);
 }
@@ -162,6 +165,7 @@ static int create(pthread_t *t, const pthread_attr_t *attr,
 	s->fn = fn;
 	s->arg = arg;
 	s->agent = agent;
+	s->created_by = agent ? 0 : tdump_note_create();
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	err = real_create(t, attr, triage_thread_start, s);
 	if (err)

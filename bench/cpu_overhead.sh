@@ -4,6 +4,10 @@
 # preloaded, CPUPROFILE), at the same rate, alternating runs; medians,
 # overheads and the ratio triage/gperftools. Also how much CPU time each
 # profile accounts for against the CPU time the workload really used.
+# "timer" is the floor: the same per-thread perf event as triage's, at
+# the same rate, with an empty handler (no profiler at all). "posix" is
+# triage with TRIAGE_CPU_TIMER=posix: POSIX CPU timers, which fire at
+# the kernel's tick, their overruns counted.
 #
 # usage: bench/cpu_overhead.sh BUILD_DIR [ROUNDS]
 set -euo pipefail
@@ -22,8 +26,11 @@ run() {
 	rm -f "$prof"
 	case $mode in
 	none) "$W" "$th" "$it" >"$out" ;;
+	timer) CPU_WORKLOAD_TIMER_HZ=$hz "$W" "$th" "$it" >"$out" ;;
 	triage) "$B/bin/triage" run --hz "$hz" --cpuprofile "$prof" -- \
 		"$W" "$th" "$it" >"$out" ;;
+	posix) TRIAGE_CPU_TIMER=posix "$B/bin/triage" run --hz "$hz" \
+		--cpuprofile "$prof" -- "$W" "$th" "$it" >"$out" 2>/dev/null ;;
 	gperf) CPUPROFILE=$prof CPUPROFILE_FREQUENCY=$hz LD_PRELOAD=$LIBPROF \
 		"$W" "$th" "$it" >"$out" 2>/dev/null ;;
 	esac
@@ -39,18 +46,19 @@ run() {
 	echo "$wns $cpu $sampled"
 }
 
-iters=${ITERS:-3000}
+iters=${ITERS:-1200000} # about 2 s of work a run
 printf '%-8s %4s %7s %12s %9s %9s\n' config hz threads work_ms overhead sampled%
 for hz in 100 1000; do
 	for th in 1 2; do
-		: >"$work/none" >"$work/triage" >"$work/gperf"
+		: >"$work/none" >"$work/timer" >"$work/triage" >"$work/posix" \
+			>"$work/gperf"
 		for r in $(seq "$rounds"); do
-			for m in none triage gperf; do
+			for m in none timer triage posix gperf; do
 				run "$m" "$hz" "$th" "$iters" >>"$work/$m"
 			done
 		done
 		base=$(cut -d' ' -f1 "$work/none" | median)
-		for m in none triage gperf; do
+		for m in none timer triage posix gperf; do
 			w=$(cut -d' ' -f1 "$work/$m" | median)
 			# Sampled share of the work's CPU time, per run, median.
 			s=$(awk '$3 > 0 { printf "%.1f\n", 100 * $3 / $2 }' \

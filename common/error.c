@@ -15,6 +15,7 @@ static const char *const error_text[] = {
 	[-TRIAGE_EHTTP] = "the HTTP server could not start",
 	[-TRIAGE_ESTATE] = "the agent is not running",
 	[-TRIAGE_EFORMAT] = "malformed input",
+	[-TRIAGE_EEXIST] = "a metric of that name is already registered",
 };
 
 __attribute__((visibility("default"))) const char *triage_strerror(int err)

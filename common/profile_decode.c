@@ -1,7 +1,9 @@
 /*
  * profile_decode.c - profile.proto to the model, for profiles from
- * anywhere: gzip or plain bytes, decompressed within a size limit,
- * unpacked by protobuf-c with an allocator that has a budget too, then
+ * anywhere: gzip or plain bytes, decompressed within a size limit; the
+ * samples split out and read straight from the wire (profile_wire.c:
+ * they are the bulk, and protobuf-c would allocate for each), the rest
+ * unpacked by protobuf-c with an allocator that has a budget too; then
  * checked (string indexes in range, ids nonzero, unique and existing,
  * as many values as sample types) while it is copied into the model's
  * arena. Every refusal names what was wrong in one line.
@@ -12,6 +14,7 @@
 #include "gzip.h"
 #include "hashindex.h"
 #include "profile.pb-c.h"
+#include "profile_wire.h"
 #include "triage.h"
 
 #include <errno.h>
@@ -63,6 +66,8 @@ static void budget_free(void *data, void *p)
 
 struct decoder {
 	const pb_profile *pb;
+	const struct pw_split *split; /* the samples, still on the wire */
+	struct pw_sample scratch;
 	struct tprof *p;
 	struct tprof_arena *a;
 	const char **strs; /* the string table, copied into the arena */
@@ -355,20 +360,20 @@ static int dec_locations(struct decoder *d)
 
 /* Copies one sample's labels, resolving their strings. */
 static int dec_labels(struct decoder *d, struct tprof_sample *s,
-		      const pb_sample *pb, size_t si)
+		      const struct pw_sample *in, size_t si)
 {
 	char what[64];
 	size_t j;
 
 	snprintf(what, sizeof(what), "sample %zu label", si);
-	for (j = 0; j < pb->n_label; j++) {
-		const Perftools__Profiles__Label *in = pb->label[j];
+	for (j = 0; j < in->nlabels; j++) {
+		const struct pw_label *pl = &in->labels[j];
 		struct tprof_label *l = &s->labels[j];
 
-		l->num = in->num;
-		if (dec_str(d, in->key, &l->key, what, "key") ||
-		    dec_str(d, in->str, &l->str, what, "str") ||
-		    dec_str(d, in->num_unit, &l->num_unit, what, "num_unit"))
+		l->num = pl->num;
+		if (dec_str(d, pl->key, &l->key, what, "key") ||
+		    dec_str(d, pl->str, &l->str, what, "str") ||
+		    dec_str(d, pl->num_unit, &l->num_unit, what, "num_unit"))
 			return TRIAGE_EFORMAT;
 	}
 	return 0;
@@ -376,13 +381,13 @@ static int dec_labels(struct decoder *d, struct tprof_sample *s,
 
 /* Resolves one sample's location ids; 0 and unknown ids are errors. */
 static int dec_sample_locations(struct decoder *d, struct tprof_sample *s,
-				const pb_sample *pb, size_t si)
+				const struct pw_sample *in, size_t si)
 {
 	struct id_array locs = ID_ARRAY(d->p->locations, d->p->nlocations);
 	size_t j;
 
-	for (j = 0; j < pb->n_location_id; j++) {
-		uint64_t id = pb->location_id[j];
+	for (j = 0; j < in->nlocs; j++) {
+		uint64_t id = in->locs[j];
 
 		s->locations[j] = id ? id_find(&d->loc_ix, &locs, id) : NULL;
 		if (!s->locations[j])
@@ -394,48 +399,48 @@ static int dec_sample_locations(struct decoder *d, struct tprof_sample *s,
 	return 0;
 }
 
+/* Reads the samples from the wire into arrays sized by the split. */
 static int dec_samples(struct decoder *d)
 {
+	const struct pw_split *sp = d->split;
 	struct tprof *p = d->p;
-	size_t i, nv = p->nsample_types, nlocs = 0, nlabels = 0;
+	size_t i, nv = p->nsample_types;
 	const struct tprof_location **locs;
 	struct tprof_label *labels;
 	int64_t *values;
+	int rc;
 
-	for (i = 0; i < d->pb->n_sample; i++) {
-		const pb_sample *pb = d->pb->sample[i];
-
-		if (pb->n_value != nv)
-			return dec_fail(d,
-					"sample %zu has %zu values for %zu "
-					"sample types",
-					i, pb->n_value, nv);
-		nlocs += pb->n_location_id;
-		nlabels += pb->n_label;
-	}
-	p->nsamples = d->pb->n_sample;
+	p->nsamples = sp->nsamples;
 	p->samples = tprof_arena_calloc(d->a, p->nsamples, sizeof(*p->samples));
-	locs = tprof_arena_calloc(d->a, nlocs, sizeof(*locs));
-	labels = tprof_arena_calloc(d->a, nlabels, sizeof(*labels));
+	locs = tprof_arena_calloc(d->a, sp->nlocs, sizeof(*locs));
+	labels = tprof_arena_calloc(d->a, sp->nlabels, sizeof(*labels));
 	values = tprof_arena_calloc(d->a, p->nsamples, nv * sizeof(*values));
 	if (!p->samples || !locs || !labels || !values)
 		return dec_nomem(d);
 
 	for (i = 0; i < p->nsamples; i++) {
-		const pb_sample *pb = d->pb->sample[i];
+		struct pw_sample *in = &d->scratch;
 		struct tprof_sample *s = &p->samples[i];
 
+		rc = pw_sample_parse(sp->samples[i].p, sp->samples[i].len, in);
+		if (rc)
+			return rc == TRIAGE_ENOMEM ? dec_nomem(d) : rc;
+		if (in->nvalues != nv)
+			return dec_fail(d,
+					"sample %zu has %zu values for %zu "
+					"sample types",
+					i, in->nvalues, nv);
 		s->locations = locs;
-		s->nlocations = pb->n_location_id;
-		locs += pb->n_location_id;
+		s->nlocations = in->nlocs;
+		locs += in->nlocs;
 		s->values = values + i * nv;
 		if (nv)
-			memcpy(s->values, pb->value, nv * sizeof(*values));
+			memcpy(s->values, in->values, nv * sizeof(*values));
 		s->labels = labels;
-		s->nlabels = pb->n_label;
-		labels += pb->n_label;
-		if (dec_sample_locations(d, s, pb, i) ||
-		    dec_labels(d, s, pb, i))
+		s->nlabels = in->nlabels;
+		labels += in->nlabels;
+		if (dec_sample_locations(d, s, in, i) ||
+		    dec_labels(d, s, in, i))
 			return TRIAGE_EFORMAT;
 	}
 	return 0;
@@ -474,11 +479,13 @@ static int dec_profile_fields(struct decoder *d)
 	return 0;
 }
 
-/* Checks and copies an unpacked message into a new model. */
-static int dec_convert(const pb_profile *pb, struct tprof **out, char *err,
-		       size_t errlen)
+/* Checks and copies an unpacked message and its samples into a new
+ * model. */
+static int dec_convert(const pb_profile *pb, const struct pw_split *split,
+		       struct tprof **out, char *err, size_t errlen)
 {
-	struct decoder d = {.pb = pb, .err = err, .errlen = errlen};
+	struct decoder d = {
+	    .pb = pb, .split = split, .err = err, .errlen = errlen};
 	int rc;
 
 	tprof_index_init(&d.map_ix);
@@ -507,6 +514,7 @@ static int dec_convert(const pb_profile *pb, struct tprof **out, char *err,
 	tprof_index_free(&d.map_ix);
 	tprof_index_free(&d.func_ix);
 	tprof_index_free(&d.loc_ix);
+	pw_sample_free(&d.scratch);
 	if (rc) {
 		tprof_arena_free(d.a);
 		return rc;
@@ -523,22 +531,42 @@ static int not_a_profile(char *err, size_t errlen, int code, const char *why)
 	return code;
 }
 
+/* The refusal of bytes that are not a Profile message. */
+static int not_a_message(bool was_gzip, char *err, size_t errlen)
+{
+	return not_a_profile(err, errlen, TRIAGE_EFORMAT,
+			     was_gzip ? "the gzip data does not hold a valid "
+					"profile.proto message"
+				      : "neither gzip nor a valid "
+					"profile.proto message");
+}
+
 /*
- * Unpacks `raw` with protobuf-c under a memory budget. Measured with
- * protobuf-c 1.4, the worst valid message, a run of empty samples (2
- * bytes each on the wire), takes 57 times its size counting the parse
- * bookkeeping; the budget allows twice that.
+ * Splits the samples out of `raw`, then unpacks the rest with protobuf-c
+ * under a memory budget. Measured with protobuf-c 1.4, the worst valid
+ * message, a run of empty samples (2 bytes each on the wire), takes 57
+ * times its size counting the parse bookkeeping; the budget allows twice
+ * that.
  */
 static int dec_unpack(const uint8_t *raw, size_t len, bool was_gzip,
-		      pb_profile **out, char *err, size_t errlen)
+		      struct pw_split *split, pb_profile **out, char *err,
+		      size_t errlen)
 {
 	struct pb_budget budget = {0};
 	ProtobufCAllocator alloc = {budget_alloc, budget_free, &budget};
+	int rc;
 
+	rc = pw_split(raw, len, split);
+	if (rc == TRIAGE_ENOMEM)
+		return not_a_profile(err, errlen, TRIAGE_ENOMEM,
+				     "out of memory while unpacking");
+	if (rc)
+		return not_a_message(was_gzip, err, errlen);
+	len = split->rest_len;
 	budget.left = len <= (SIZE_MAX - (1u << 20)) / DECODE_BUDGET_FACTOR
 			  ? len * DECODE_BUDGET_FACTOR + (1u << 20)
 			  : SIZE_MAX;
-	*out = perftools__profiles__profile__unpack(&alloc, len, raw);
+	*out = perftools__profiles__profile__unpack(&alloc, len, split->rest);
 	if (*out)
 		return 0;
 	if (budget.oom)
@@ -549,11 +577,7 @@ static int dec_unpack(const uint8_t *raw, size_t len, bool was_gzip,
 				     "the message would take more memory to "
 				     "unpack than any valid profile of its "
 				     "size");
-	return not_a_profile(err, errlen, TRIAGE_EFORMAT,
-			     was_gzip ? "the gzip data does not hold a valid "
-					"profile.proto message"
-				      : "neither gzip nor a valid "
-					"profile.proto message");
+	return not_a_message(was_gzip, err, errlen);
 }
 
 int tprof_decode(const uint8_t *buf, size_t len, size_t max_bytes,
@@ -564,6 +588,7 @@ int tprof_decode(const uint8_t *buf, size_t len, size_t max_bytes,
 	const uint8_t *raw = buf;
 	uint8_t *inflated = NULL;
 	pb_profile *pb = NULL;
+	struct pw_split split;
 	ProtobufCAllocator alloc = {budget_alloc, budget_free, NULL};
 	struct pb_budget budget = {SIZE_MAX, false, false};
 	int rc;
@@ -582,12 +607,13 @@ int tprof_decode(const uint8_t *buf, size_t len, size_t max_bytes,
 				     "the input is larger than the limit");
 	}
 
-	rc = dec_unpack(raw, len, gz, &pb, err, errlen);
+	rc = dec_unpack(raw, len, gz, &split, &pb, err, errlen);
 	if (!rc)
-		rc = dec_convert(pb, out, err, errlen);
+		rc = dec_convert(pb, &split, out, err, errlen);
 	alloc.allocator_data = &budget;
 	if (pb)
 		perftools__profiles__profile__free_unpacked(pb, &alloc);
+	pw_split_free(&split);
 	tprof_mfree(inflated);
 	return rc;
 }

@@ -29,6 +29,10 @@ struct tsym_frame {
 	const char *file;	 /* full path of the source file */
 	int64_t line;		 /* 0 when unknown */
 	int64_t start_line;	 /* first line of the function, or 0 */
+	/* Address of the symbol holding the pc (the physical function's
+	 * entry, for "function+offset"), 0 when unknown; the same in every
+	 * frame of one pc. */
+	uint64_t entry;
 };
 
 /* The deepest inline chain tsym_lookup() reports. */

@@ -253,8 +253,9 @@ static char *qualified_name(Dwarf_Die *die)
 
 		switch (dwarf_tag(&chain[i])) {
 		case DW_TAG_namespace:
-			fprintf(f,
-				"%s::", part ? part : "(anonymous namespace)");
+			/* Unnamed, or named "" by some producers. */
+			fprintf(f, "%s::",
+				part && *part ? part : "(anonymous namespace)");
 			break;
 		case DW_TAG_class_type:
 		case DW_TAG_structure_type:
@@ -279,7 +280,7 @@ static char *qualified_name(Dwarf_Die *die)
 static const char *mangled_symbol_at(struct tsym *s, Dwfl_Module *mod,
 				     uint64_t pc)
 {
-	const char *nm = tsym_symbol_at(&s->symtabs, mod, pc);
+	const char *nm = tsym_symbol_at(&s->symtabs, mod, pc, NULL);
 
 	return nm && strncmp(nm, "_Z", 2) == 0 ? nm : NULL;
 }
@@ -324,8 +325,17 @@ static int describe(struct tsym *s, Dwfl_Module *mod, uint64_t pc,
 			plain = qualified;
 	}
 	if (!linkage && !plain && physical)
-		linkage = tsym_symbol_at(&s->symtabs, mod, pc);
+		linkage = tsym_symbol_at(&s->symtabs, mod, pc, NULL);
 	rc = set_names(s, linkage, plain ? plain : "", f);
+	if (rc == 0 && qualified) {
+		/* The bare DWARF name as the system name: were the two equal,
+		 * pprof would "simplify" the readable one and strip the
+		 * parentheses of "(anonymous namespace)". */
+		f->system_name = tsym_intern(&s->strings,
+					     attr_string(&die, DW_AT_name)
+						 ?: qualified);
+		rc = f->system_name ? 0 : TRIAGE_ENOMEM;
+	}
 	free(qualified);
 	if (rc < 0)
 		return rc;
@@ -381,7 +391,8 @@ static int dwarf_frames(struct tsym *s, Dwfl_Module *mod, Dwarf_Die *cu,
 static int symtab_frame(struct tsym *s, Dwfl_Module *mod, Dwarf_Die *cu,
 			uint64_t pc, Dwarf_Addr addr, struct tsym_frame *f)
 {
-	const char *nm = tsym_symbol_at(&s->symtabs, mod, pc), *file = NULL;
+	const char *nm = tsym_symbol_at(&s->symtabs, mod, pc, NULL);
+	const char *file = NULL;
 	int64_t line = 0;
 
 	if (!nm)
@@ -407,6 +418,19 @@ static Dwarf_Die *unit_at(struct tsym *s, Dwfl_Module *mod, uint64_t pc,
 	return ix && tsym_index_find(ix, pc - *bias, unit) ? unit : NULL;
 }
 
+/* The entry of the symbol holding `pc`, in each of its `n` frames. */
+static void set_entry(struct tsym *s, Dwfl_Module *mod, uint64_t pc,
+		      struct tsym_frame *out, int n)
+{
+	uint64_t start = 0;
+	int i;
+
+	if (n > 0 && !tsym_symbol_at(&s->symtabs, mod, pc, &start))
+		start = 0;
+	for (i = 0; i < n; i++)
+		out[i].entry = start;
+}
+
 int tsym_resolve(struct tsym *s, uint64_t pc, struct tsym_frame *out, int max)
 {
 	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
@@ -426,5 +450,6 @@ int tsym_resolve(struct tsym *s, uint64_t pc, struct tsym_frame *out, int max)
 		n = dwarf_frames(s, mod, cu, pc, pc - bias, out, max);
 	if (n == 0)
 		n = symtab_frame(s, mod, cu, pc, pc - bias, out);
+	set_entry(s, mod, pc, out, n);
 	return n;
 }

@@ -83,9 +83,10 @@ struct tsym_symtabs {
 	size_t nbuckets;
 };
 
-/* The name of the function symbol holding `pc` in `mod`, or NULL. */
+/* The name of the function symbol holding `pc` in `mod`, or NULL;
+ * its address into `*start` when `start` is not NULL. */
 const char *tsym_symbol_at(struct tsym_symtabs *st, Dwfl_Module *mod,
-			   uint64_t pc);
+			   uint64_t pc, uint64_t *start);
 void tsym_symtabs_free(struct tsym_symtabs *st);
 
 struct tsym {

@@ -154,7 +154,7 @@ static struct tsym_symtab *symtab_of(struct tsym_symtabs *st, Dwfl_Module *mod)
 }
 
 const char *tsym_symbol_at(struct tsym_symtabs *st, Dwfl_Module *mod,
-			   uint64_t pc)
+			   uint64_t pc, uint64_t *start)
 {
 	const struct tsym_symtab *t = symtab_of(st, mod);
 	size_t lo = 0, hi, k;
@@ -172,9 +172,13 @@ const char *tsym_symbol_at(struct tsym_symtabs *st, Dwfl_Module *mod,
 	}
 
 	/* The closest symbol at or below pc that holds it. */
-	for (k = lo; k > 0 && lo - k < 8; k--)
-		if (pc < t->s[k - 1].limit)
+	for (k = lo; k > 0 && lo - k < 8; k--) {
+		if (pc < t->s[k - 1].limit) {
+			if (start)
+				*start = t->s[k - 1].addr;
 			return t->s[k - 1].name;
+		}
+	}
 	return NULL;
 }
 

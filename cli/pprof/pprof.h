@@ -6,6 +6,7 @@
 #define TRIAGE_CLI_PPROF_H
 
 #include "profile.h"
+#include "report.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -108,5 +109,77 @@ int fetch_save_to(const char *path, const struct fetch_buf *b, char *err,
  */
 int fetch_save_auto(const struct tprof *p, const struct fetch_buf *b,
 		    char *path, size_t pathlen, char *err, size_t errlen);
+
+/* How the profiles given on the command line are to be fetched. */
+struct load_request {
+	char **sources; /* merged into one profile */
+	size_t nsources;
+	const char *diff_base; /* subtracted and marked as the base */
+	const char *base;      /* subtracted */
+	int seconds;
+	double timeout;
+	const char *save_as; /* -o: where to keep the (one) source */
+};
+
+/* The profile reports read, and the profiles it was made from. */
+struct load_result {
+	struct tprof *p; /* parts[0] itself, or their combination */
+	struct tprof **parts;
+	size_t nparts;
+	bool combined;	   /* p is its own profile, not parts[0] */
+	const char *title; /* the first source as given */
+};
+
+/*
+ * Resolves, fetches (with the countdown on a terminal), saves (remote
+ * sources, as go tool pprof does) and decodes every source and base,
+ * then combines them as pprof merges sources. Returns 0, or -1 after
+ * printing why to stderr.
+ */
+int load_profiles(const struct load_request *req, struct load_result *out);
+void load_result_free(struct load_result *r);
+
+/* A report as the flags and the shell name it. */
+struct pprof_report {
+	const char *name;
+	report_fn fn;
+	bool trim;	   /* false: never trimmed (-peek, -list) */
+	int nodecount;	   /* when -nodecount is not given */
+	bool takes_symbol; /* -peek RE, -list RE */
+	bool graphviz;	   /* -svg: DOT through Graphviz */
+};
+
+/* The report called `name`, or NULL. */
+const struct pprof_report *pprof_report_find(const char *name);
+
+/*
+ * Writes report `rep` of `p` with options `o` (copied and adjusted for
+ * the report as pprof does) to `output`, or to stdout when it is NULL.
+ * nodecount < 0 in `o` means "not given". Returns 0, or -1 after
+ * printing why to stderr.
+ */
+int pprof_run_report(const struct pprof_report *rep, const struct tprof *p,
+		     const struct report_options *o, const char *output);
+
+/*
+ * Pipes DOT text through Graphviz into SVG on `out`. Returns 0, or -1
+ * with a reason (Graphviz missing: how to install it) in `err`.
+ */
+int pprof_dot_to_svg(const char *dot, size_t len, FILE *out, char *err,
+		     size_t errlen);
+
+/*
+ * Writes the interactive flame graph of `p` to `path`. Returns 0, or
+ * -1 after printing why to stderr.
+ */
+int pprof_write_flame(const struct tprof *p, const struct report_options *o,
+		      const char *path, bool icicle);
+
+/*
+ * The interactive shell over `p`, starting from the settings in `o`
+ * (which it changes). Returns the command's exit status.
+ */
+int pprof_shell(const struct tprof *p, const char *title,
+		struct report_options *o);
 
 #endif

@@ -4,20 +4,23 @@
  * frames without one), flat = value of samples whose innermost frame is
  * that function, cum = value of samples with the function anywhere in
  * the stack, counted once per sample. Edges between caller and callee
- * are kept only for what -top shows of them: whether a node is reached
- * through inlined calls; so only edges into functions that were inlined
- * somewhere (inner lines of a location) are tracked at all.
+ * carry the value of the samples that make that call. -top needs only
+ * whether a node is reached through inlined calls, so for it only edges
+ * into functions that were inlined somewhere (inner lines of a location)
+ * are tracked; the tree and the DOT graph ask for all of them.
  *
- * Trimming follows pprof's -top: nodes whose |cum| falls under
- * nodefraction of the total are dropped and the graph rebuilt from the
- * samples without them; then, with a node count, only the first nodes
- * in sort order are kept and the graph is rebuilt once more.
+ * Trimming follows pprof: nodes whose |cum| falls under nodefraction of
+ * the total are dropped and the graph rebuilt from the samples without
+ * them; then, with a node count, only the first nodes in sort order are
+ * kept and the graph is rebuilt once more; last, edges lighter than
+ * edgefraction of the total are dropped.
  */
 #include "report_internal.h"
 
 #include "triage.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,23 @@ const char *report_path_base(const char *path, char *buf, size_t len)
 		;
 	snprintf(buf, len, "%.*s", (int)(n - start), path + start);
 	return buf;
+}
+
+const char *report_frame_name(const struct tprof_location *l,
+			      const struct tprof_line *line, char *buf,
+			      size_t len)
+{
+	char base[4096];
+
+	if (line && *line->function->name)
+		return line->function->name;
+	if (l->mapping && *l->mapping->filename) {
+		snprintf(
+		    buf, len, "[%s]",
+		    report_path_base(l->mapping->filename, base, sizeof(base)));
+		return buf;
+	}
+	return "<unknown>";
 }
 
 /* Sets the two strings a node is shown and tie-broken by. */
@@ -185,7 +205,7 @@ static bool edge_eq(const void *ctx, uint32_t pos, const void *key)
 
 /* Adds a sample's weight to the edge src -> dst, once per sample. */
 static int edge_add(struct report_graph *g, uint32_t src, uint32_t dst,
-		    int64_t w, bool is_inline, size_t stamp)
+		    int64_t w, bool is_inline, bool residual, size_t stamp)
 {
 	uint32_t key[2] = {src, dst};
 	uint64_t h = tprof_hash_add(tprof_hash_u64(src), dst);
@@ -204,15 +224,18 @@ static int edge_add(struct report_graph *g, uint32_t src, uint32_t dst,
 		e->dst = dst;
 		e->weight = 0;
 		e->is_inline = is_inline;
+		e->residual = e->dropped = false;
 		e->stamp = 0;
 	}
 	e = &g->edges[pos];
 	if (e->stamp == stamp)
 		return 0;
 	e->stamp = stamp;
-	e->weight += w;
+	e->weight = report_add(e->weight, w);
 	if (!is_inline)
 		e->is_inline = false;
+	if (residual)
+		e->residual = true;
 	return 0;
 }
 
@@ -243,19 +266,20 @@ static int add_sample(struct report_graph *g, const struct report_view *v,
 			}
 			if (node->stamp != stamp) {
 				node->stamp = stamp;
-				node->cum += s->value;
+				node->cum = report_add(node->cum, s->value);
 			}
 			if (parent != NO_NODE && id != parent &&
-			    node->may_inline &&
+			    (node->may_inline || (g->mode & GRAPH_ALL_EDGES)) &&
 			    edge_add(g, parent, id, s->value, k != n - 1,
-				     stamp))
+				     residual, stamp))
 				return TRIAGE_ENOMEM;
 			parent = id;
 			residual = false;
 		}
 	}
 	if (parent != NO_NODE && !residual)
-		g->nodes[parent].flat += s->value;
+		g->nodes[parent].flat =
+		    report_add(g->nodes[parent].flat, s->value);
 	return 0;
 }
 
@@ -287,51 +311,265 @@ static int accumulate(struct report_graph *g, const struct report_view *v,
 	return 0;
 }
 
-static int cmp_flat(const void *pa, const void *pb)
+/* Heaviest |value| first. */
+static int cmp_weight(int64_t x, int64_t y)
+{
+	x = report_abs64(x);
+	y = report_abs64(y);
+	return x == y ? 0 : x > y ? -1 : 1;
+}
+
+/*
+ * pprof's orders of nodes: by a first value (heaviest first), the name,
+ * a second value, then the full identity, so the order is total.
+ */
+static int cmp_nodes(const void *pa, const void *pb, int64_t a1, int64_t b1,
+		     int64_t a2, int64_t b2)
 {
 	const struct report_node *a = *(struct report_node *const *)pa;
 	const struct report_node *b = *(struct report_node *const *)pb;
-	int64_t x = report_abs64(a->flat), y = report_abs64(b->flat);
+	int c = cmp_weight(a1, b1);
+
+	if (!c)
+		c = strcmp(a->printable, b->printable);
+	if (!c)
+		c = cmp_weight(a2, b2);
+	return c ? c : strcmp(a->info, b->info);
+}
+
+#define NODE(p) (*(struct report_node *const *)(p))
+
+static int cmp_flat(const void *a, const void *b)
+{
+	return cmp_nodes(a, b, NODE(a)->flat, NODE(b)->flat, NODE(a)->cum,
+			 NODE(b)->cum);
+}
+
+static int cmp_cum(const void *a, const void *b)
+{
+	return cmp_nodes(a, b, NODE(a)->cum, NODE(b)->cum, NODE(a)->flat,
+			 NODE(b)->flat);
+}
+
+static int cmp_score(const void *a, const void *b)
+{
+	return cmp_nodes(a, b, NODE(a)->score, NODE(b)->score, NODE(a)->flat,
+			 NODE(b)->flat);
+}
+
+/* Per node: the weights on each side, and their entropy so far. */
+struct entropy {
+	double total[2]; /* [0] callers, [1] callees (with the own flat) */
+	double score[2];
+	bool any[2];
+};
+
+/* -f log2 f for a share f of a side's total. */
+static double entropy_term(double w, double total)
+{
+	double frac;
+
+	if (total == 0 || w == 0)
+		return 0;
+	frac = w / total;
+	return -frac * log2(frac);
+}
+
+/*
+ * pprof's entropy score, which favours nodes where paths split or join
+ * over nodes that only pass a path through: for each side (callers,
+ * callees) 1 when it has no edge, else the entropy of its edges' shares
+ * (the callee side counting the node's own flat); the sum times cum,
+ * plus flat.
+ */
+static int entropy_scores(struct report_graph *g)
+{
+	struct entropy *en = calloc(g->nnodes, sizeof(*en));
+	size_t i, k;
+
+	if (!en)
+		return TRIAGE_ENOMEM;
+	for (i = 0; i < g->nnodes; i++)
+		if (g->nodes[i].flat > 0)
+			en[i].total[1] = (double)g->nodes[i].flat;
+	for (i = 0; i < g->nedges; i++) {
+		const struct report_edge *e = &g->edges[i];
+		double w = e->weight > 0 ? (double)e->weight : 0;
+
+		en[e->dst].total[0] += w;
+		en[e->dst].any[0] = true;
+		en[e->src].total[1] += w;
+		en[e->src].any[1] = true;
+	}
+	for (i = 0; i < g->nedges; i++) {
+		const struct report_edge *e = &g->edges[i];
+		double w = (double)report_abs64(e->weight);
+
+		en[e->dst].score[0] += entropy_term(w, en[e->dst].total[0]);
+		en[e->src].score[1] += entropy_term(w, en[e->src].total[1]);
+	}
+	for (i = 0; i < g->nnodes; i++) {
+		struct report_node *n = &g->nodes[i];
+		double score = 0;
+
+		if (n->flat > 0 && en[i].any[1])
+			en[i].score[1] +=
+			    entropy_term((double)n->flat, en[i].total[1]);
+		for (k = 0; k < 2; k++)
+			score += en[i].any[k] ? en[i].score[k] : 1;
+		n->score =
+		    report_add(report_dtoi(score * (double)n->cum), n->flat);
+	}
+	free(en);
+	return 0;
+}
+
+static int sort_shown(struct report_graph *g, bool cum)
+{
+	int (*cmp)(const void *, const void *) = cum ? cmp_cum : cmp_flat;
+
+	if (g->mode & GRAPH_VISUAL) {
+		if (entropy_scores(g))
+			return TRIAGE_ENOMEM;
+		cmp = cmp_score;
+	}
+	qsort(g->shown, g->nshown, sizeof(*g->shown), cmp);
+	return 0;
+}
+
+static int cmp_edge(const void *pa, const void *pb, void *ctx)
+{
+	const struct report_graph *g = ctx;
+	const struct report_edge *a = *(const struct report_edge *const *)pa;
+	const struct report_edge *b = *(const struct report_edge *const *)pb;
 	int c;
 
-	if (x != y)
-		return x > y ? -1 : 1;
-	c = strcmp(a->printable, b->printable);
+	if (a->weight != b->weight) {
+		int64_t x = report_abs64(a->weight),
+			y = report_abs64(b->weight);
+
+		if (x != y)
+			return x > y ? -1 : 1;
+	}
+	c = strcmp(g->nodes[a->src].printable, g->nodes[b->src].printable);
 	if (c)
 		return c;
-	x = report_abs64(a->cum);
-	y = report_abs64(b->cum);
-	if (x != y)
-		return x > y ? -1 : 1;
-	return strcmp(a->info, b->info);
+	return strcmp(g->nodes[a->dst].printable, g->nodes[b->dst].printable);
 }
 
-static int cmp_cum(const void *pa, const void *pb)
+void report_sort_edges(const struct report_graph *g,
+		       const struct report_edge **edges, size_t n)
 {
-	const struct report_node *a = *(struct report_node *const *)pa;
-	const struct report_node *b = *(struct report_node *const *)pb;
-	int64_t x = report_abs64(a->cum), y = report_abs64(b->cum);
-	int c;
-
-	if (x != y)
-		return x > y ? -1 : 1;
-	c = strcmp(a->printable, b->printable);
-	if (c)
-		return c;
-	x = report_abs64(a->flat);
-	y = report_abs64(b->flat);
-	if (x != y)
-		return x > y ? -1 : 1;
-	return strcmp(a->info, b->info);
+	qsort_r(edges, n, sizeof(*edges), cmp_edge, (void *)g);
 }
 
-static void sort_shown(struct report_graph *g, bool cum)
+/* Drops the edges into shown nodes that are under the cutoff. */
+static void trim_edges(struct report_graph *g, int64_t edge_cutoff)
 {
-	qsort(g->shown, g->nshown, sizeof(*g->shown), cum ? cmp_cum : cmp_flat);
+	size_t i;
+
+	for (i = 0; i < g->nedges; i++) {
+		struct report_edge *e = &g->edges[i];
+		const struct report_node *dst = &g->nodes[e->dst];
+
+		if (report_abs64(e->weight) >= edge_cutoff ||
+		    !(dst->flat || dst->cum))
+			continue;
+		e->dropped = true;
+		g->dropped_edges++;
+	}
 }
 
-/* Marks nodes reached by edges heavy enough to survive the cutoff. */
-static void mark_inline(struct report_graph *g, int64_t edge_cutoff)
+/* The edges into each node, lightest last: in[start[n], start[n+1]). */
+struct in_edges {
+	const struct report_edge **in;
+	size_t *start;
+	uint32_t *seen; /* per node: the last search that reached it */
+	uint32_t *queue;
+};
+
+/* Whether e->src reaches e->dst by a path that avoids e. */
+static bool redundant(const struct report_graph *g, const struct in_edges *ie,
+		      const struct report_edge *e, uint32_t search)
+{
+	size_t head = 0, tail = 0, k;
+
+	ie->queue[tail++] = e->dst;
+	ie->seen[e->dst] = search;
+	while (head < tail) {
+		uint32_t n = ie->queue[head++];
+
+		for (k = ie->start[n]; k < ie->start[n + 1]; k++) {
+			const struct report_edge *x = ie->in[k];
+
+			if (x == e || x->dropped || ie->seen[x->src] == search)
+				continue;
+			if (x->src == e->src)
+				return true;
+			ie->seen[x->src] = search;
+			ie->queue[tail++] = x->src;
+		}
+	}
+	return false;
+}
+
+/*
+ * pprof's last step for pictures: an edge over removed nodes (residual)
+ * goes when its ends are joined another way. Nodes are visited from the
+ * last shown, each one's residual edges from the lightest, stopping at
+ * its first real call.
+ */
+static int remove_redundant_edges(struct report_graph *g)
+{
+	struct in_edges ie;
+	size_t i, k, n = g->nnodes, *fill;
+	uint32_t search = 0;
+	int rc = TRIAGE_ENOMEM;
+
+	ie.in = calloc(g->nedges + 1, sizeof(*ie.in));
+	ie.start = calloc(n + 1, sizeof(*ie.start));
+	fill = calloc(n + 1, sizeof(*fill));
+	ie.seen = calloc(n + 1, sizeof(*ie.seen));
+	ie.queue = calloc(n + 1, sizeof(*ie.queue));
+	if (!ie.in || !ie.start || !fill || !ie.seen || !ie.queue)
+		goto out;
+	for (i = 0; i < g->nedges; i++)
+		if (!g->edges[i].dropped)
+			ie.start[g->edges[i].dst + 1]++;
+	for (i = 0; i < n; i++)
+		ie.start[i + 1] += ie.start[i];
+	for (i = 0; i < g->nedges; i++)
+		if (!g->edges[i].dropped)
+			ie.in[ie.start[g->edges[i].dst] +
+			      fill[g->edges[i].dst]++] = &g->edges[i];
+	for (i = 0; i < n; i++)
+		report_sort_edges(g, ie.in + ie.start[i],
+				  ie.start[i + 1] - ie.start[i]);
+
+	for (i = g->nshown; i-- > 0;) {
+		uint32_t id = (uint32_t)(g->shown[i] - g->nodes);
+
+		for (k = ie.start[id + 1]; k-- > ie.start[id];) {
+			struct report_edge *e = (struct report_edge *)ie.in[k];
+
+			if (!e->residual)
+				break;
+			if (redundant(g, &ie, e, ++search))
+				e->dropped = true;
+		}
+	}
+	rc = 0;
+out:
+	free(ie.in);
+	free(ie.start);
+	free(fill);
+	free(ie.seen);
+	free(ie.queue);
+	return rc;
+}
+
+/* Marks nodes reached by the edges left. */
+static void mark_inline(struct report_graph *g)
 {
 	size_t i;
 
@@ -339,7 +577,7 @@ static void mark_inline(struct report_graph *g, int64_t edge_cutoff)
 		const struct report_edge *e = &g->edges[i];
 		struct report_node *dst = &g->nodes[e->dst];
 
-		if (report_abs64(e->weight) < edge_cutoff)
+		if (e->dropped)
 			continue;
 		if (e->is_inline)
 			dst->inline_in = true;
@@ -361,7 +599,7 @@ static int keep_and_rebuild(struct report_graph *g, const struct report_view *v,
 	return accumulate(g, v, true);
 }
 
-/* pprof's newTrimmedGraph, for a text report. */
+/* pprof's newTrimmedGraph (not its call-tree variant). */
 static int trim(struct report_graph *g, const struct report_view *v,
 		const struct report_options *o)
 {
@@ -369,10 +607,11 @@ static int trim(struct report_graph *g, const struct report_view *v,
 	size_t i, nkeep = 0;
 
 	for (i = 0; i < g->nshown; i++)
-		total += g->shown[i]->flat;
-	node_cutoff = report_abs64((int64_t)((double)total * o->nodefraction));
+		total = report_add(total, g->shown[i]->flat);
+	node_cutoff =
+	    report_abs64(report_dtoi((double)total * o->nodefraction));
 	edge_cutoff =
-	    report_abs64((int64_t)((double)total * REPORT_EDGE_FRACTION));
+	    report_abs64(report_dtoi((double)total * o->edgefraction));
 
 	if (node_cutoff > 0) {
 		for (i = 0; i < g->nshown; i++)
@@ -385,24 +624,30 @@ static int trim(struct report_graph *g, const struct report_view *v,
 		}
 	}
 	g->orig_count = g->nshown;
-	sort_shown(g, o->cum);
+	if (sort_shown(g, o->cum))
+		return TRIAGE_ENOMEM;
 
 	if (o->nodecount > 0 && g->nshown > (size_t)o->nodecount) {
-		if (keep_and_rebuild(g, v, (size_t)o->nodecount))
+		if (keep_and_rebuild(g, v, (size_t)o->nodecount) ||
+		    sort_shown(g, o->cum))
 			return TRIAGE_ENOMEM;
-		sort_shown(g, o->cum);
 	}
-	mark_inline(g, edge_cutoff);
+	trim_edges(g, edge_cutoff);
+	if ((g->mode & GRAPH_VISUAL) && remove_redundant_edges(g))
+		return TRIAGE_ENOMEM;
+	mark_inline(g);
 	return 0;
 }
 
 int report_graph_build(struct report_graph *g, const struct report_view *v,
-		       const struct report_options *o, struct tprof_arena *a)
+		       const struct report_options *o, struct tprof_arena *a,
+		       unsigned mode)
 {
 	struct graph_ctx c = {.g = g, .a = a};
 	int rc;
 
 	memset(g, 0, sizeof(*g));
+	g->mode = mode;
 	tprof_index_init(&g->edge_ix);
 	tprof_index_init(&c.node_ix);
 	rc = create_nodes(&c, v);

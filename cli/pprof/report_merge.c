@@ -277,10 +277,33 @@ static bool sample_eq(const void *ctx, uint32_t pos, const void *key)
 	return labels_equal(a, b, m->scratch);
 }
 
+/* Hash of the labels that count, independent of their order (summed),
+ * as equal samples may list them in any order. */
+static uint64_t labels_hash(const struct tprof_sample *s)
+{
+	uint64_t h = 0;
+	size_t i;
+
+	for (i = 0; i < s->nlabels; i++) {
+		const struct tprof_label *l = &s->labels[i];
+		int kind = label_kind(l);
+
+		if (kind)
+			h += tprof_hash_add(
+			    tprof_hash_add(tprof_hash_str(l->key),
+					   (uint64_t)kind),
+			    kind == 1
+				? tprof_hash_str(l->str)
+				: tprof_hash_add((uint64_t)l->num,
+						 tprof_hash_str(l->num_unit)));
+	}
+	return h;
+}
+
 static uint64_t sample_hash(const struct merge_ctx *c,
 			    const struct tprof_sample *s)
 {
-	uint64_t h = s->nlocations;
+	uint64_t h = s->nlocations ^ labels_hash(s);
 	size_t j;
 
 	for (j = 0; j < s->nlocations; j++)
@@ -311,9 +334,16 @@ static int merge(struct merge_state *m, int64_t *sums, size_t *count)
 	*count = 0;
 	for (i = 0; i < p->nsamples; i++) {
 		const struct tprof_sample *s = &p->samples[i];
-		uint64_t h = sample_hash(m->c, s);
-		uint32_t pos = tprof_index_find(&m->c->ix, h, sample_eq, m, s);
+		uint64_t h;
+		uint32_t pos;
 
+		/* pprof skips these: they must not take a place first. */
+		for (k = 0; k < nv && !s->values[k]; k++)
+			;
+		if (k == nv)
+			continue;
+		h = sample_hash(m->c, s);
+		pos = tprof_index_find(&m->c->ix, h, sample_eq, m, s);
 		if (pos == TPROF_INDEX_NONE) {
 			pos = (uint32_t)(*count)++;
 			m->first[pos] = s;
@@ -322,7 +352,8 @@ static int merge(struct merge_state *m, int64_t *sums, size_t *count)
 				return TRIAGE_ENOMEM;
 		}
 		for (k = 0; k < nv; k++)
-			sums[pos * nv + k] += s->values[k];
+			sums[pos * nv + k] =
+			    report_add(sums[pos * nv + k], s->values[k]);
 	}
 	return 0;
 }
@@ -360,9 +391,9 @@ int report_view_merge(struct report_view *v, struct tprof_arena *a)
 			continue;
 		v->merged[v->nmerged].sample = m.first[i];
 		v->merged[v->nmerged++].value = s[v->value_index];
-		total += w;
+		total = report_add(total, w);
 		if (diff_base(m.first[i]))
-			base += w;
+			base = report_add(base, w);
 	}
 	v->total = base > 0 ? base : total;
 	return 0;

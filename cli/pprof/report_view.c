@@ -326,6 +326,7 @@ static int select_samples(struct report_view *v, const uint8_t *flags,
 		s->locs = ps->locations;
 		s->nlocs = ps->nlocations;
 		s->value = v->merged[i].value;
+		s->sample = ps;
 		prune_stack(flags, p, s);
 		if (!stack_selected(flags, p, s))
 			continue;

@@ -42,7 +42,11 @@ bad "pprof: unknown flag" pprof -frob x.pb.gz
 bad "pprof: -seconds 0" pprof -seconds 0 x.pb.gz
 bad "pprof: -seconds not a number" pprof -seconds=ten x.pb.gz
 bad "pprof: -seconds without value" pprof -seconds
-bad "pprof: two sources" pprof a.pb.gz b.pb.gz
+bad "pprof: two reports" pprof -top -tree a.pb.gz
+bad "pprof: -diff_base with -base" pprof -diff_base a -base b c.pb.gz
+bad "pprof: -o with two sources" pprof -o x a.pb.gz b.pb.gz
+bad "pprof: bad -peek regex" pprof -peek '[' x.pb.gz
+bad "pprof: two sample indexes" pprof -inuse_space -sample_index=0 x.pb.gz
 bad "pprof: -nodecount negative" pprof -nodecount -1 x.pb.gz
 bad "pprof: bad -focus regex" pprof -focus '(' x.pb.gz
 bad "pprof: -top=maybe" pprof -top=maybe x.pb.gz

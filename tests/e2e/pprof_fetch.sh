@@ -113,7 +113,8 @@ check "token: exit status" 0 "$?"
 check_grep "token: sent as a bearer token" ' auth=Bearer s3cret$' "$tlog"
 
 # On a terminal, a countdown while the server records.
-script -qec "$TRIAGE pprof -seconds 2 $base/debug/pprof/slow" /dev/null \
+# (-top: with no report, a terminal gets the interactive shell.)
+script -qec "$TRIAGE pprof -top -seconds 2 $base/debug/pprof/slow" /dev/null \
 	>"$SCRATCH/tty" 2>&1 </dev/null
 check "tty: exit status" 0 "$?"
 check_grep "tty: a countdown is drawn" '\] [12] s left' "$SCRATCH/tty"

@@ -12,6 +12,8 @@
 #include "options.h"
 
 #include <stdlib.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 static void clear_env(void)
@@ -20,7 +22,7 @@ static void clear_env(void)
 		"TRIAGE_SOCKET_DIR", "TRIAGE_LISTEN", "TRIAGE_TOKEN",
 		"TRIAGE_CPU_HZ", "TRIAGE_CPUPROFILE", "TRIAGE_CPU_TIMER",
 		"TRIAGE_VERBOSE", "TRIAGE_HEAP_SAMPLE", "TRIAGE_MUTEX_FRACTION",
-		"TRIAGE_BLOCK_RATE"};
+		"TRIAGE_BLOCK_RATE", "TRIAGE_DUMP_SIGNAL"};
 	size_t i;
 
 	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
@@ -100,6 +102,8 @@ static void from_env_rejects(void **state)
 		{"TRIAGE_CPU_HZ", "fast"},    {"TRIAGE_CPU_TIMER", "hpet"},
 		{"TRIAGE_VERBOSE", "9"},      {"TRIAGE_HEAP_SAMPLE", "-1"},
 		{"TRIAGE_MUTEX_FRACTION", "x"}, {"TRIAGE_BLOCK_RATE", "1e6"},
+		{"TRIAGE_DUMP_SIGNAL", "10"}, {"TRIAGE_DUMP_SIGNAL", "65"},
+		{"TRIAGE_DUMP_SIGNAL", "SIGRTMIN+5"},
 	};
 	struct triage_options o;
 	const char *bad;
@@ -128,6 +132,28 @@ static void validate(void **state)
 	o.cpu_hz = 100;
 	o.cpu_timer = 3;
 	assert_int_equal(opt_validate(&o), TRIAGE_EINVAL);
+	o.cpu_timer = 0;
+	o.dump_signal = SIGUSR1;
+	assert_int_equal(opt_validate(&o), TRIAGE_EINVAL);
+	o.dump_signal = SIGRTMIN + 5;
+	assert_int_equal(opt_validate(&o), 0);
+}
+
+/* The thread dump's signal: a real-time one, or 0 for the default. */
+static void dump_signal(void **state)
+{
+	struct triage_options o;
+	const char *bad = NULL;
+	char num[16];
+
+	clear_env();
+	assert_int_equal(opt_from_env(&o, &bad), 0);
+	assert_int_equal(o.dump_signal, 0);
+	snprintf(num, sizeof(num), "%d", SIGRTMIN + 7);
+	setenv("TRIAGE_DUMP_SIGNAL", num, 1);
+	assert_int_equal(opt_from_env(&o, &bad), 0);
+	assert_int_equal(o.dump_signal, SIGRTMIN + 7);
+	clear_env();
 }
 
 static void listen_addresses(void **state)
@@ -172,6 +198,7 @@ int main(void)
 		cmocka_unit_test(from_env),
 		cmocka_unit_test(from_env_rejects),
 		cmocka_unit_test(validate),
+		cmocka_unit_test(dump_signal),
 		cmocka_unit_test(listen_addresses),
 	};
 

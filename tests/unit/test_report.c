@@ -4,7 +4,9 @@
  * same profiles written to files (TZ=UTC): units and their choice,
  * percentages, sort order, inline marks, header lines, trimming, the
  * filters, sample index selection, drop_frames, pprof's merge of equal
- * samples; and the errors.
+ * samples; and the errors. Then the pieces under the other reports:
+ * combining profiles (-diff_base), pprof's short function names, and
+ * its path cleaning and trimming for -list.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 
 #include "profile.h"
 #include "report.h"
+#include "report_internal.h"
 #include "triage.h"
 
 #define CPU(n) ((int64_t)(n)*10000000)
@@ -585,6 +588,140 @@ static void test_errors(void **state)
 	tprof_free(p);
 }
 
+/* Writes report `fn` of `p` with default options into a new string. */
+static char *run_report(report_fn fn, const struct tprof *p,
+			const struct report_options *o)
+{
+	char err[256], *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	assert_int_equal(fn(out, p, o, err, sizeof(err)), 0);
+	fclose(out);
+	return text;
+}
+
+/*
+ * Combining: a profile minus itself as a diff base leaves nothing, each
+ * base sample labelled pprof::base=true and negated; the header is
+ * pprof's (comments once, durations added); profiles of different
+ * types are refused with both named.
+ */
+static void test_combine(void **state)
+{
+	struct tprof *p = small_cpu(), *heap = heapish(), *c;
+	struct report_input in[2] = {{p, "a.pb.gz", 1, false},
+				     {p, "b.pb.gz", -1, true}};
+	struct report_options o;
+	char err[512], *text;
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(report_combine(in, 2, &c, err, sizeof(err)), 0);
+	assert_int_equal(c->nsamples, 2 * p->nsamples);
+	assert_int_equal(c->ncomments, 2); /* "built by", "#not shown" */
+	assert_int_equal(c->duration_nanos, 2 * p->duration_nanos);
+	for (i = 0; i < p->nsamples; i++) {
+		const struct tprof_sample *b = &c->samples[p->nsamples + i];
+
+		assert_int_equal(b->values[1], -p->samples[i].values[1]);
+		for (j = 0; j < b->nlabels; j++)
+			if (!strcmp(b->labels[j].key, "pprof::base"))
+				break;
+		assert_true(j < b->nlabels);
+		assert_string_equal(b->labels[j].str, "true");
+	}
+	report_options_init(&o);
+	text = run_report(report_top, c, &o);
+	assert_non_null(strstr(text, "Showing nodes accounting for 0, 0% of "
+				     "1.02s total\n"));
+	free(text);
+	tprof_free(c);
+
+	in[1].p = heap;
+	assert_int_equal(report_combine(in, 2, &c, err, sizeof(err)),
+			 TRIAGE_EINVAL);
+	assert_null(c);
+	assert_non_null(strstr(err, "cannot merge a.pb.gz [samples/count, "
+				    "cpu/nanoseconds] with b.pb.gz ["));
+	tprof_free(heap);
+	tprof_free(p);
+}
+
+/* Function names as go tool pprof shows them. */
+static void test_simplify_names(void **state)
+{
+	static const char *const cases[][3] = {
+	    /* name, system name, shown */
+	    {"ns::Cache<int>::put(int const&)",
+	     "ns::Cache<int>::put(int const&)", "ns::Cache::put"},
+	    {"", "_ZN2ns5Cache3putERKi", "ns::Cache::put"},
+	    {"_ZN2ns5Cache3putERKi", "_ZN2ns5Cache3putERKi", "ns::Cache::put"},
+	    {"operator new(unsigned long)", "_Znwm",
+	     "operator new(unsigned long)"},
+	    {"main.(*T).run", "main.(*T).run", "main.(*T).run"},
+	    {"pkg.F[...]", "pkg.F[...]", "pkg.F[...]"},
+	    {"ns::f(a))b", "ns::f(a))b", "ns::f)b"},
+	    {"plain_c", "", "plain_c"},
+	    {"", "plain_c", "plain_c"},
+	};
+	struct tprof_builder *b = tprof_builder_new();
+	struct tprof_line_in line = {0, 1};
+	uint64_t m, loc;
+	int64_t v = 1;
+	struct tprof *p;
+	size_t i;
+
+	(void)state;
+	tprof_add_sample_type(b, "samples", "count");
+	m = tprof_add_mapping(b, 0x1000, 0x2000, 0, "/bin/x", "", 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		line.function_id =
+		    tprof_add_function(b, cases[i][0], cases[i][1], "", 0);
+		loc = tprof_add_location(b, m, 0x1000 + i, &line, 1);
+		tprof_add_sample(b, &loc, 1, &v, NULL, 0);
+	}
+	assert_int_equal(tprof_builder_finish(b, &p), 0);
+	assert_int_equal(report_simplify_names(p), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(p->functions[i].name, cases[i][2]);
+	tprof_free(p);
+}
+
+/* Go's filepath.Clean, and pprof's trimming of source paths. */
+static void test_paths(void **state)
+{
+	static const char *const clean[][2] = {
+	    {"", "."},
+	    {"/", "/"},
+	    {"a/b/../c", "a/c"},
+	    {"/../x", "/x"},
+	    {"a/../..", ".."},
+	    {"./a//b/", "a/b"},
+	    {"../../a", "../../a"},
+	    {"/a/./b/.", "/a/b"},
+	    {"a/..", "."},
+	};
+	struct tprof_arena *a = tprof_arena_new();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++)
+		assert_string_equal(report_path_clean(clean[i][0], a),
+				    clean[i][1]);
+	tprof_arena_free(a);
+	assert_string_equal(
+	    report_trim_path("/build/proj/src/a.c", "/home/me/proj"),
+	    "src/a.c");
+	assert_string_equal(report_trim_path("/proc/self/cwd/src/a.c", ""),
+			    "src/a.c");
+	assert_string_equal(report_trim_path("/usr/src/a.c", "/x:/y/usr"),
+			    "src/a.c");
+	assert_string_equal(report_trim_path("/usr/src/a.c", ""),
+			    "/usr/src/a.c");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -594,6 +731,9 @@ int main(void)
 	    cmocka_unit_test(test_merged_samples),
 	    cmocka_unit_test(test_empty_profile),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_combine),
+	    cmocka_unit_test(test_simplify_names),
+	    cmocka_unit_test(test_paths),
 	};
 
 	/* The Time: line is in the local zone; Go's text was made in UTC. */

@@ -4,10 +4,15 @@
 //
 //	cd tests/go/mkprofiles && GO111MODULE=off go build -o /tmp/mkprofiles . &&
 //	/tmp/mkprofiles ../../data
+//
+// With -after it writes go-cpu-after.pb.gz and go-heap-after.pb.gz
+// instead: the same workload with another mix (less hashing, more
+// arithmetic; more and larger kept blocks), the "after" of a diff.
 package main
 
 import (
 	"crypto/sha256"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,13 +71,13 @@ func cpuWork(d time.Duration) int {
 	}
 	total := 0
 	for start := time.Now(); time.Since(start) < d; {
-		sum := hashRecords(records, 40)
+		sum := hashRecords(records, hashRounds)
 		nums := make([]int, 4000)
 		for i := range nums {
 			nums[i] = i * int(sum[i%32]+1)
 		}
 		sortRecords(nums)
-		total += countPrimes(20000) + nums[0]
+		total += countPrimes(primeLimit) + nums[0]
 	}
 	return total
 }
@@ -104,9 +109,17 @@ func allocTemporary(n int) int {
 	return s
 }
 
+// The mix of the workloads; -after changes it.
+var (
+	hashRounds  = 40
+	primeLimit  = 20000
+	smallBlocks = 20000
+	largeBlocks = 12
+)
+
 func heapWork() int {
-	allocSmall(20000)
-	allocLarge(12)
+	allocSmall(smallBlocks)
+	allocLarge(largeBlocks)
 	return allocTemporary(400)
 }
 
@@ -125,14 +138,22 @@ func writeProfile(path string, write func(f *os.File) error) {
 }
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: mkprofiles OUTDIR")
+	after := flag.Bool("after", false, "write the -after variant")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: mkprofiles [-after] OUTDIR")
 		os.Exit(2)
 	}
-	dir := os.Args[1]
+	dir := flag.Arg(0)
 	runtime.MemProfileRate = 16 << 10
+	suffix := ""
+	if *after {
+		suffix = "-after"
+		hashRounds, primeLimit = 10, 40000
+		smallBlocks, largeBlocks = 30000, 20
+	}
 
-	writeProfile(filepath.Join(dir, "go-cpu.pb.gz"), func(f *os.File) error {
+	writeProfile(filepath.Join(dir, "go-cpu"+suffix+".pb.gz"), func(f *os.File) error {
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
@@ -144,7 +165,7 @@ func main() {
 
 	n := heapWork()
 	runtime.GC()
-	writeProfile(filepath.Join(dir, "go-heap.pb.gz"), func(f *os.File) error {
+	writeProfile(filepath.Join(dir, "go-heap"+suffix+".pb.gz"), func(f *os.File) error {
 		return pprof.WriteHeapProfile(f)
 	})
 	fmt.Fprintln(os.Stderr, "mkprofiles: heap work result", n, len(kept))

@@ -1,0 +1,159 @@
+/*
+ * metrics_update.c - the hot path: counter increments, gauge updates,
+ * histogram observations, and the bucket helpers.
+ *
+ * Counters and histograms write the calling thread's own cells (see
+ * metrics.h), so an update is a few loads and one add, with no locked
+ * instruction and no cache line shared with another thread. Gauges
+ * are one shared value, since setting has no per-thread meaning.
+ */
+#include "metrics.h"
+
+#include "options.h"
+
+#include <math.h>
+#include <string.h>
+
+/* A NULL handle (a failed _new or _with) is ignored: the host must not
+ * crash over a metric. */
+TRIAGE_API void triage_metric_counter_inc(struct triage_metric_counter *c)
+{
+	if (__builtin_expect(c != NULL, 1))
+		metrics_cell_add(c->s.off, 1.0);
+}
+
+TRIAGE_API void triage_metric_counter_add(struct triage_metric_counter *c,
+					  double v)
+{
+	if (__builtin_expect(c != NULL, 1) && v > 0)
+		metrics_cell_add(c->s.off, v);
+}
+
+static double from_bits(uint64_t b)
+{
+	double d;
+
+	memcpy(&d, &b, sizeof(d));
+	return d;
+}
+
+static uint64_t to_bits(double d)
+{
+	uint64_t b;
+
+	memcpy(&b, &d, sizeof(b));
+	return b;
+}
+
+TRIAGE_API void triage_metric_gauge_set(struct triage_metric_gauge *g, double v)
+{
+	if (g)
+		__atomic_store_n(&g->s.gauge, to_bits(v), __ATOMIC_RELAXED);
+}
+
+TRIAGE_API void triage_metric_gauge_add(struct triage_metric_gauge *g, double v)
+{
+	uint64_t old;
+
+	if (!g)
+		return;
+	old = __atomic_load_n(&g->s.gauge, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&g->s.gauge, &old,
+					    to_bits(from_bits(old) + v), true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/*
+ * The index of the first bound >= v, or n (the +Inf bucket), NaN
+ * included. Without branches on the data: observed values are as
+ * unpredictable as the latencies they measure, and a mispredicted
+ * search costs more than the comparisons.
+ */
+static size_t bucket_of(const double *b, size_t n, double v)
+{
+	size_t lo = 0, i;
+
+	if (n <= 16) {
+		for (i = 0; i < n; i++)
+			lo += !(b[i] >= v);
+		return lo;
+	}
+	while (n > 1) {
+		size_t half = n / 2;
+
+		lo = !(b[lo + half - 1] >= v) ? lo + half : lo;
+		n -= half;
+	}
+	return lo + !(b[lo] >= v);
+}
+
+static void cell_add(double *p, double v)
+{
+	double cur;
+
+	__atomic_load(p, &cur, __ATOMIC_RELAXED);
+	cur += v;
+	__atomic_store(p, &cur, __ATOMIC_RELAXED);
+}
+
+TRIAGE_API void
+triage_metric_histogram_observe(struct triage_metric_histogram *h, double v)
+{
+	const struct metrics_family *f;
+	uint32_t off, c;
+	double *chunk;
+	size_t i;
+
+	if (__builtin_expect(h == NULL, 0))
+		return;
+	f = h->s.fam;
+	off = h->s.off;
+	c = off >> METRICS_CHUNK_SHIFT;
+	i = bucket_of(f->bounds, f->nbounds, v);
+	/* A series never straddles chunks: one lookup finds its cells. */
+	if (__builtin_expect(c < metrics_tls.nchunks, 1) &&
+	    __builtin_expect((chunk = metrics_tls.chunks[c]) != NULL, 1)) {
+		double *cells = chunk + (off & (METRICS_CHUNK_CELLS - 1));
+
+		cell_add(&cells[i], 1.0);
+		cell_add(&cells[f->nbounds + 1], v);
+		return;
+	}
+	metrics_cell_add_slow(off + (uint32_t)i, 1.0);
+	metrics_cell_add_slow(off + (uint32_t)f->nbounds + 1, v);
+}
+
+TRIAGE_API int triage_metric_exponential_buckets(double start, double factor,
+						 size_t count, double *out)
+{
+	size_t i;
+
+	if (!(start > 0) || !(factor > 1) || !isfinite(start) ||
+	    !isfinite(factor) || count < 1 || !out) {
+		metrics_set_error("exponential buckets need start > 0, "
+				  "factor > 1 and count >= 1 (got %g, %g, %zu)",
+				  start, factor, count);
+		return TRIAGE_EINVAL;
+	}
+	for (i = 0; i < count; i++, start *= factor)
+		out[i] = start;
+	return 0;
+}
+
+TRIAGE_API int triage_metric_linear_buckets(double start, double width,
+					    size_t count, double *out)
+{
+	size_t i;
+
+	if (!(width > 0) || !isfinite(start) || !isfinite(width) || count < 1 ||
+	    !out) {
+		metrics_set_error("linear buckets need width > 0 and count "
+				  ">= 1 (got %g, %g, %zu)",
+				  start, width, count);
+		return TRIAGE_EINVAL;
+	}
+	for (i = 0; i < count; i++)
+		out[i] = start + (double)i * width;
+	return 0;
+}
