@@ -9,7 +9,8 @@
  * library does not, so that linking it replaces no allocator.
  *
  * The cost of an allocation that is not sampled is a thread-local
- * decrement and compare; of a free, one bit read from a 32 KiB bitmap.
+ * decrement and compare; of a free, one bit of a summary word and
+ * sometimes one of an 8 KiB bitmap.
  * The profiler's own allocations, and those of the agent's threads,
  * are passed through and never recorded.
  */

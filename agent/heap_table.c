@@ -10,14 +10,19 @@
  *   update without that mutex. Stacks are interned once, their program
  *   counters in a pool.
  * - live blocks: address -> record, in 64 open-addressed stripes.
- * - the filter: a bit per 16-byte granule (modulo 2^18 granules), and
+ * - the filter: a bit per 16-byte granule (modulo 2^16 granules), and
  *   beside it the number of live blocks behind each bit, changed under
  *   the stripe lock of that bit (stripe = granule % 64), so that setting
  *   and clearing a bit never race. Bits of one word belong to different
  *   stripes, hence the atomic or/and on the word.
+ * - the summary: a bit per group of 128 filter bits, and the number of
+ *   set filter bits in each group, under one lock of its own, taken
+ *   only when a filter bit changes (a sampled block's allocation or
+ *   free). A summary bit is set before its filter bit and cleared
+ *   after, so a free never finds the summary clear over a live block.
  *
  * Lock order: records, then stripes in index order (only fork takes
- * more than one at a time).
+ * more than one at a time), then the summary.
  */
 #include "heap_table.h"
 
@@ -56,6 +61,12 @@ struct stack {
 
 uint64_t heap_filter[(1u << HEAP_FILTER_BITS) / 64] __attribute__((aligned(64)));
 static uint16_t filter_counts[1u << HEAP_FILTER_BITS];
+uint64_t heap_filter_summary[(1u << HEAP_SUMMARY_BITS) / 64]
+	__attribute__((aligned(64)));
+static struct {
+	pthread_mutex_t lock;
+	uint32_t set[1u << HEAP_SUMMARY_BITS]; /* set filter bits per group */
+} summary = {.lock = PTHREAD_MUTEX_INITIALIZER};
 /* Static initialisers: the hooks may run before any constructor. */
 static struct stripe stripes[NSTRIPES] = {
 	[0 ... NSTRIPES - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER},
@@ -283,22 +294,50 @@ void heap_table_count_free(struct heap_block b)
 
 /* --- the filter (under the stripe lock of the bit) ----------------- */
 
+/* Filter bit `i` is being set: its summary bit first. */
+static void summary_inc(uint32_t i)
+{
+	uint32_t g = heap_filter_group(i);
+
+	pthread_mutex_lock(&summary.lock);
+	if (summary.set[g]++ == 0)
+		__atomic_fetch_or(&heap_filter_summary[g / 64],
+				  1ull << (g % 64), __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&summary.lock);
+}
+
+/* Filter bit `i` was cleared: its summary bit after. */
+static void summary_dec(uint32_t i)
+{
+	uint32_t g = heap_filter_group(i);
+
+	pthread_mutex_lock(&summary.lock);
+	if (--summary.set[g] == 0)
+		__atomic_fetch_and(&heap_filter_summary[g / 64],
+				   ~(1ull << (g % 64)), __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&summary.lock);
+}
+
 static void filter_inc(uint32_t i)
 {
 	if (filter_counts[i] == STICKY)
 		return;
-	if (filter_counts[i]++ == 0)
+	if (filter_counts[i]++ == 0) {
+		summary_inc(i);
 		__atomic_fetch_or(&heap_filter[i / 64], 1ull << (i % 64),
 				  __ATOMIC_RELEASE);
+	}
 }
 
 static void filter_dec(uint32_t i)
 {
 	if (filter_counts[i] == STICKY)
 		return;
-	if (--filter_counts[i] == 0)
+	if (--filter_counts[i] == 0) {
 		__atomic_fetch_and(&heap_filter[i / 64], ~(1ull << (i % 64)),
 				   __ATOMIC_RELEASE);
+		summary_dec(i);
+	}
 }
 
 /* --- live blocks (under the stripe lock) --------------------------- */
@@ -464,6 +503,8 @@ void heap_table_pin(const void *p)
 	struct stripe *s = &stripes[i % NSTRIPES];
 
 	pthread_mutex_lock(&s->lock);
+	if (filter_counts[i] == 0)
+		summary_inc(i); /* for good: a sticky bit is never cleared */
 	filter_counts[i] = STICKY;
 	__atomic_fetch_or(&heap_filter[i / 64], 1ull << (i % 64),
 			  __ATOMIC_RELEASE);
@@ -493,12 +534,14 @@ void heap_table_lock_all(void)
 	pthread_mutex_lock(&recs.lock);
 	for (i = 0; i < NSTRIPES; i++)
 		pthread_mutex_lock(&stripes[i].lock);
+	pthread_mutex_lock(&summary.lock);
 }
 
 void heap_table_unlock_all(void)
 {
 	int i;
 
+	pthread_mutex_unlock(&summary.lock);
 	for (i = NSTRIPES - 1; i >= 0; i--)
 		pthread_mutex_unlock(&stripes[i].lock);
 	pthread_mutex_unlock(&recs.lock);
@@ -509,6 +552,7 @@ void heap_table_after_fork_child(void)
 	int i;
 
 	pthread_mutex_init(&recs.lock, NULL);
+	pthread_mutex_init(&summary.lock, NULL);
 	for (i = 0; i < NSTRIPES; i++)
 		pthread_mutex_init(&stripes[i].lock, NULL);
 }
@@ -543,4 +587,6 @@ void heap_table_reset(void)
 	recs.dropped = 0;
 	memset(heap_filter, 0, sizeof(heap_filter));
 	memset(filter_counts, 0, sizeof(filter_counts));
+	memset(summary.set, 0, sizeof(summary.set));
+	memset(heap_filter_summary, 0, sizeof(heap_filter_summary));
 }

@@ -170,7 +170,40 @@ static bool filter_empty(void)
 	for (i = 0; i < sizeof(heap_filter) / sizeof(heap_filter[0]); i++)
 		if (heap_filter[i])
 			return false;
+	for (i = 0; i < sizeof(heap_filter_summary) / 8; i++)
+		if (heap_filter_summary[i])
+			return false;
 	return true;
+}
+
+static bool summary_bit(uint32_t g)
+{
+	return (heap_filter_summary[g / 64] >> (g % 64)) & 1;
+}
+
+static void summary_covers_live_blocks(void **state)
+{
+	/* p and q: one summary group, different filter bits; r another
+	 * group. */
+	const void *p = (void *)0x7f0000010000, *q = (void *)0x7f0000010040;
+	const void *r = (const char *)p + (16 << (HEAP_FILTER_BITS - HEAP_SUMMARY_BITS));
+	uint32_t gp = heap_filter_group(heap_filter_index(p));
+	uint32_t gr = heap_filter_group(heap_filter_index(r));
+
+	assert_int_equal(gp, heap_filter_group(heap_filter_index(q)));
+	assert_int_not_equal(heap_filter_index(p), heap_filter_index(q));
+	assert_int_not_equal(gp, gr);
+	heap_table_add(p, 64, stack_a, 3);
+	heap_table_add(q, 64, stack_a, 3);
+	assert_true(summary_bit(gp));
+	assert_false(summary_bit(gr));
+	assert_false(heap_table_maybe(r)); /* stops at the summary */
+	heap_table_count_free(heap_table_take(p));
+	assert_true(summary_bit(gp));
+	assert_true(heap_table_maybe(q));
+	assert_false(heap_table_maybe(p));
+	heap_table_count_free(heap_table_take(q));
+	assert_true(filter_empty());
 }
 
 static void many_blocks(void **state)
@@ -271,6 +304,7 @@ int main(void)
 		cmocka_unit_test_setup(put_back_after_failed_realloc, reset),
 		cmocka_unit_test_setup(shared_granule, reset),
 		cmocka_unit_test_setup(pin_is_sticky, reset),
+		cmocka_unit_test_setup(summary_covers_live_blocks, reset),
 		cmocka_unit_test_setup(many_blocks, reset),
 		cmocka_unit_test_setup(concurrent_use, reset),
 		cmocka_unit_test_setup(depth_is_capped, reset),
