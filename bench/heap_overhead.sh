@@ -13,11 +13,17 @@
 # Targets (the issue's): triage's overhead at most 3%, and at most a
 # tenth of heaptrack's.
 #
+# Then the cost of one unsampled malloc/free pair (heap_pair_cost):
+# plain glibc against glibc behind libtriage with a rate so large that
+# nothing is sampled, and at the default rate (the amortised cost of
+# the samples included), alternating runs, medians.
+#
 # usage: bench/heap_overhead.sh BUILD_DIR [ROUNDS]
 set -euo pipefail
 B=${1:-build}
 rounds=${2:-7}
 W=$B/bench/heap_workload
+PAIR=$B/bench/heap_pair_cost
 LIBTRIAGE=$B/lib/libtriage.so
 TCMALLOC=$(ls /usr/lib/x86_64-linux-gnu/libtcmalloc.so.4* | head -n1)
 requests=${REQUESTS:-1000000}
@@ -70,4 +76,28 @@ for th in 1 2; do
 		printf "  triage/heaptrack overhead ratio %.4f (target <= 0.1), triage/gperftools %.4f\n", ot / oh, ot / og
 		printf "  target triage <= 3%%: %s; <= heaptrack/10: %s\n", ot <= 0.03 ? "met" : "MISSED", ot <= oh / 10 ? "met" : "MISSED"
 	}'
+done
+
+# pair MODE: prints ns per malloc/free pair.
+pair() {
+	case $1 in
+	glibc) "$PAIR" ;;
+	unsampled) TRIAGE_SOCKET_DIR=$work/sock TRIAGE_HEAP_SAMPLE=$((1 << 40)) \
+		LD_PRELOAD=$LIBTRIAGE "$PAIR" ;;
+	default) TRIAGE_SOCKET_DIR=$work/sock LD_PRELOAD=$LIBTRIAGE "$PAIR" ;;
+	esac | sed -n 's/^ns_per_pair=//p'
+}
+
+echo
+echo "malloc/free pair of 16-256 bytes (fastest of 7 batches per run, median of $rounds runs):"
+pmodes="glibc unsampled default"
+for m in $pmodes; do : >"$work/pair.$m"; done
+for r in $(seq "$rounds"); do
+	for m in $pmodes; do pair "$m" >>"$work/pair.$m"; done
+done
+g=$(median <"$work/pair.glibc")
+for m in $pmodes; do
+	v=$(median <"$work/pair.$m")
+	awk -v m="$m" -v v="$v" -v g="$g" 'BEGIN {
+		printf "  %-10s %6.2f ns/pair  (+%.2f ns over glibc)\n", m, v, v - g }'
 done
