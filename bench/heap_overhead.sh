@@ -35,7 +35,8 @@ command -v heaptrack >/dev/null || { echo "heaptrack is not installed (scripts/d
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-# run MODE THREADS: prints the work time in ns.
+# run MODE THREADS: prints the wall time of the work in ns, a space and
+# the process's CPU time in it (heaptrack's own process not included).
 run() {
 	local mode=$1 th=$2 out=$work/out
 	rm -f "$work"/hp.* "$work"/ht.*
@@ -49,25 +50,32 @@ run() {
 	heaptrack) heaptrack -o "$work/ht" "$W" "$th" "$requests" \
 		>"$out" 2>/dev/null ;;
 	esac
-	sed -n 's/^work_ns=//p' "$out"
+	echo "$(sed -n 's/^work_ns=//p' "$out") $(sed -n 's/^cpu_ns=//p' "$out")"
 }
 
 modes="none triage tcmalloc gperf heaptrack"
-printf '%-10s %7s %10s %10s\n' config threads work_ms overhead
+echo "heap_workload, $requests requests per thread, medians of $rounds alternating runs"
+printf '%-10s %7s %10s %10s %10s %10s\n' config threads work_ms overhead cpu_ms overhead
 for th in 1 2; do
-	for m in $modes; do : >"$work/$m"; done
+	for m in $modes; do : >"$work/$m"; : >"$work/$m.cpu"; done
 	for r in $(seq "$rounds"); do
 		for m in $modes; do
-			run "$m" "$th" >>"$work/$m"
+			set -- $(run "$m" "$th")
+			echo "$1" >>"$work/$m"
+			echo "$2" >>"$work/$m.cpu"
 		done
 	done
 	base=$(median <"$work/none")
+	cbase=$(median <"$work/none.cpu")
 	for m in $modes; do
 		w=$(median <"$work/$m")
-		printf '%-10s %7d %10.1f %9.2f%%\n' "$m" "$th" \
-			"$(awk -v w="$w" 'BEGIN { print w / 1e6 }')" \
-			"$(awk -v a="$w" -v b="$base" 'BEGIN { print 100 * (a - b) / b }')"
+		c=$(median <"$work/$m.cpu")
+		awk -v m="$m" -v th="$th" -v w="$w" -v b="$base" -v c="$c" -v cb="$cbase" 'BEGIN {
+			printf "%-10s %7d %10.1f %9.2f%% %10.1f %9.2f%%\n", m, th,
+				w / 1e6, 100 * (w - b) / b, c / 1e6, 100 * (c - cb) / cb }'
 	done
+	awk -v b="$cbase" -v t="$(median <"$work/triage.cpu")" 'BEGIN {
+		printf "  %d thread(s): triage CPU-time overhead %.2f%%\n", '"$th"', 100 * (t - b) / b }'
 	awk -v b="$base" -v t="$(median <"$work/triage")" \
 		-v tc="$(median <"$work/tcmalloc")" -v g="$(median <"$work/gperf")" \
 		-v h="$(median <"$work/heaptrack")" -v th="$th" 'BEGIN {
