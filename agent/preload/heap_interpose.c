@@ -1,6 +1,6 @@
 /*
  * heap_interpose.c - the allocator's names, exported by libtriage.so
- * only: the malloc family, and C++'s operator new and delete in every
+ * only: the malloc family (with reallocarray), and C++'s operator new and delete in every
  * form (jemalloc and tcmalloc define their own, which never reach
  * malloc). The static library leaves this file out, so that linking it
  * replaces no allocator.
@@ -14,6 +14,8 @@
 #include "heap_hooks.h"
 #include "options.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <malloc.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -39,6 +41,43 @@ TRIAGE_API HEAP_HOOK void *calloc(size_t n, size_t size)
 TRIAGE_API HEAP_HOOK void *realloc(void *p, size_t n)
 {
 	return heap_realloc(p, n);
+}
+
+/* The realloc the process sees: heap_realloc when it is libtriage's. */
+static void *(*process_realloc(void))(void *, size_t)
+{
+	void *fn = dlsym(RTLD_DEFAULT, "realloc");
+	Dl_info theirs, ours;
+
+	if (!fn || !dladdr(fn, &theirs) || !dladdr((void *)heap_realloc, &ours) ||
+	    theirs.dli_fbase == ours.dli_fbase)
+		return heap_realloc;
+	return (void *(*)(void *, size_t))fn;
+}
+
+/*
+ * glibc's own reallocarray does not go through the realloc symbol:
+ * without this one a sampled block it moved would stay in use. It
+ * calls the realloc the process sees: when another allocator was
+ * preloaded before libtriage (and has no reallocarray of its own),
+ * that one's, not the next one after libtriage.
+ */
+TRIAGE_API HEAP_HOOK void *reallocarray(void *p, size_t n, size_t size)
+{
+	static void *(*cache)(void *, size_t);
+	void *(*fn)(void *, size_t);
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	fn = __atomic_load_n(&cache, __ATOMIC_ACQUIRE);
+	if (!fn) {
+		fn = process_realloc();
+		__atomic_store_n(&cache, fn, __ATOMIC_RELEASE);
+	}
+	return fn(p, total);
 }
 
 TRIAGE_API HEAP_HOOK int posix_memalign(void **out, size_t align, size_t n)

@@ -94,6 +94,20 @@ NOINLINE static void keep_realloc(void **out, long n)
 	keep_report("alloc", __func__, 3 * n, n * (2048 + 4096 + 8192));
 }
 
+/* reallocarray: a free and an allocation, as realloc. */
+NOINLINE static void keep_reallocarray(void **out, long n)
+{
+	for (long i = 0; i < n; i++) {
+		void *p = malloc(1024);
+
+		touch(p, 1024);
+		out[i] = reallocarray(p, 3, 4096);
+		touch(out[i], 12288);
+	}
+	keep_report("keep", __func__, n, n * 12288);
+	keep_report("alloc", __func__, 2 * n, n * (1024 + 12288));
+}
+
 NOINLINE static void keep_posix_memalign(void **out, long n)
 {
 	for (long i = 0; i < n; i++) {
@@ -206,6 +220,7 @@ int main(int argc, char **argv)
 	keep_malloc(blocks[0], n);
 	keep_calloc(blocks[1], n);
 	keep_realloc(blocks[2], n);
+	keep_reallocarray(blocks[9], n);
 	keep_posix_memalign(blocks[3], n);
 	keep_aligned_alloc(blocks[4], n);
 	keep_memalign(blocks[5], n);
