@@ -127,21 +127,28 @@ echo exit >&3
 exec 3>&-
 wait "$keep" || fail "heap_keep exited with $?"
 
-# Over jemalloc: malloc and C++'s operators are jemalloc's own.
-start_keep "$WORK/je.log" "$JEMALLOC"
-grep -q libjemalloc "/proc/$PID/maps" || fail "jemalloc not loaded"
-fetch "$PID" /debug/pprof/heap "$WORK/je.pb.gz"
-check_kept "$WORK/je.log" "$WORK/je.pb.gz"
-echo free >&3
-wait_for 10 grep -q '^freed$' "$WORK/je.log" || fail "no 'freed' under jemalloc"
-fetch "$PID" /debug/pprof/heap "$WORK/je2.pb.gz"
-for f in keep_freed keep_cxx_freed keep_realloc; do
-	v=($(heap_leaf "$WORK/je2.pb.gz" "$f"))
-	[ "${v[3]}" = 0 ] || fail "under jemalloc, $f still in use after free: ${v[*]}"
-done
-echo exit >&3
-exec 3>&-
-pass "over jemalloc: the same exact figures, frees seen"
+# over NAME LIBRARY: the same, with another allocator behind libtriage
+# (its malloc and its C++ operators are its own).
+over() {
+	local name=$1 lib=$2
+	start_keep "$WORK/$name.log" "$lib"
+	grep -q "$(basename "$lib")" "/proc/$PID/maps" || fail "$name not loaded"
+	fetch "$PID" /debug/pprof/heap "$WORK/$name.pb.gz"
+	check_kept "$WORK/$name.log" "$WORK/$name.pb.gz"
+	echo free >&3
+	wait_for 10 grep -q '^freed$' "$WORK/$name.log" || fail "no 'freed' under $name"
+	fetch "$PID" /debug/pprof/heap "$WORK/$name.2.pb.gz"
+	for f in keep_freed keep_cxx_freed keep_realloc; do
+		v=($(heap_leaf "$WORK/$name.2.pb.gz" "$f"))
+		[ "${v[3]}" = 0 ] || fail "under $name, $f still in use after free: ${v[*]}"
+	done
+	echo exit >&3
+	exec 3>&-
+	wait "$PID" || fail "heap_keep over $name exited with $?"
+	pass "over $name: the same exact figures, frees seen"
+}
+over jemalloc "$JEMALLOC"
+over tcmalloc "$TCMALLOC"
 
 # jemalloc preloaded before libtriage takes malloc: the agent says so.
 rm -f "$WORK/cmd"

@@ -7,6 +7,7 @@
 # innermost first.
 
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 
 # heap_values FILE: one line per sample, "v1 v2 v3 v4 | leaf | f1 f2 ...",
 # with the leaf function and every function of the stack.
