@@ -80,3 +80,25 @@ pass "bad debug, gc and seconds values: 400 with a reason; gc=1 accepted"
 echo exit >&3
 exec 3>&-
 wait "$keep" || fail "heap_keep exited with $?"
+
+# TRIAGE_HEAP_SAMPLE=0: nothing sampled, and the profile says so.
+rm -f "$WORK/cmd"
+mkfifo "$WORK/cmd"
+agent_bg "$WORK/off.log" env TRIAGE_HEAP_SAMPLE=0 HEAP_KEEP_N=$N \
+	"$PROGS/heap_keep" "$WORK/cmd"
+off=$PID
+wait_for 30 grep -q '^ready$' "$WORK/off.log" || fail "heap_keep not ready: $(cat "$WORK/off.log")"
+exec 3>"$WORK/cmd"
+wait_http "$off"
+fetch "$off" /debug/pprof/heap "$WORK/off.pb.gz"
+n=$(heap_values "$WORK/off.pb.gz" | wc -l)
+[ "$n" = 0 ] || fail "TRIAGE_HEAP_SAMPLE=0: $n samples: $(heap_values "$WORK/off.pb.gz" | head -n 3)"
+gopprof -raw "$WORK/off.pb.gz" | grep -q 'heap profiling is off' ||
+	fail "TRIAGE_HEAP_SAMPLE=0: no comment saying profiling is off"
+fetch "$off" "/debug/pprof/heap?debug=1" "$WORK/off.txt"
+head -n1 "$WORK/off.txt" | grep -q '^heap profile: 0: 0 \[0: 0\] @ heap/' ||
+	fail "TRIAGE_HEAP_SAMPLE=0, text: $(head -n1 "$WORK/off.txt")"
+echo exit >&3
+exec 3>&-
+wait "$off" || fail "heap_keep exited with $?"
+pass "TRIAGE_HEAP_SAMPLE=0: an empty profile that says profiling is off"
