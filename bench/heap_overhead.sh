@@ -11,7 +11,10 @@
 # figure for the profiler.
 #
 # Targets (the issue's): triage's overhead at most 3%, and at most a
-# tenth of heaptrack's.
+# tenth of heaptrack's. Both are judged on wall time and on the
+# process's CPU time: on a shared machine a run's wall time also holds
+# the time other processes took from it. heaptrack's CPU time leaves
+# out its separate interpreter process, so its CPU overhead is too low.
 #
 # Then the cost of one unsampled malloc/free pair (heap_pair_cost):
 # plain glibc against glibc behind libtriage with a rate so large that
@@ -74,16 +77,17 @@ for th in 1 2; do
 			printf "%-10s %7d %10.1f %9.2f%% %10.1f %9.2f%%\n", m, th,
 				w / 1e6, 100 * (w - b) / b, c / 1e6, 100 * (c - cb) / cb }'
 	done
-	awk -v b="$cbase" -v t="$(median <"$work/triage.cpu")" 'BEGIN {
-		printf "  %d thread(s): triage CPU-time overhead %.2f%%\n", '"$th"', 100 * (t - b) / b }'
-	awk -v b="$base" -v t="$(median <"$work/triage")" \
-		-v tc="$(median <"$work/tcmalloc")" -v g="$(median <"$work/gperf")" \
-		-v h="$(median <"$work/heaptrack")" -v th="$th" 'BEGIN {
-		ot = (t - b) / b; oh = (h - b) / b; og = (g - tc) / tc
-		printf "  %d thread(s): triage %.2f%%, heaptrack %.1f%%, gperftools %.1f%% (over tcmalloc alone)\n", th, 100 * ot, 100 * oh, 100 * og
-		printf "  triage/heaptrack overhead ratio %.4f (target <= 0.1), triage/gperftools %.4f\n", ot / oh, ot / og
-		printf "  target triage <= 3%%: %s; <= heaptrack/10: %s\n", ot <= 0.03 ? "met" : "MISSED", ot <= oh / 10 ? "met" : "MISSED"
-	}'
+	for k in wall cpu; do
+		s=; [ $k = cpu ] && s=.cpu
+		awk -v b="$(median <"$work/none$s")" -v t="$(median <"$work/triage$s")" \
+			-v tc="$(median <"$work/tcmalloc$s")" -v g="$(median <"$work/gperf$s")" \
+			-v h="$(median <"$work/heaptrack$s")" -v th="$th" -v k=$k 'BEGIN {
+			ot = (t - b) / b; oh = (h - b) / b; og = (g - tc) / tc
+			printf "  %d thread(s), %s time: triage %.2f%%, heaptrack %.1f%%, gperftools %.1f%% (over tcmalloc alone)\n", th, k, 100 * ot, 100 * oh, 100 * og
+			printf "    triage/heaptrack overhead ratio %.4f (target <= 0.1), triage/gperftools %.4f\n", ot / oh, ot / og
+			printf "    target triage <= 3%%: %s; <= heaptrack/10: %s\n", ot <= 0.03 ? "met" : "MISSED", ot <= oh / 10 ? "met" : "MISSED"
+		}'
+	done
 done
 
 # pair MODE: prints ns per malloc/free pair.
