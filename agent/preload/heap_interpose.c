@@ -1,6 +1,6 @@
 /*
  * heap_interpose.c - the allocator's names, exported by libtriage.so
- * only: the malloc family (with reallocarray), and C++'s operator new and delete in every
+ * only: the malloc family, and C++'s operator new and delete in every
  * form (jemalloc and tcmalloc define their own, which never reach
  * malloc). The static library leaves this file out, so that linking it
  * replaces no allocator.
@@ -14,8 +14,6 @@
 #include "heap_hooks.h"
 #include "options.h"
 
-#include <dlfcn.h>
-#include <errno.h>
 #include <malloc.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -41,43 +39,6 @@ TRIAGE_API HEAP_HOOK void *calloc(size_t n, size_t size)
 TRIAGE_API HEAP_HOOK void *realloc(void *p, size_t n)
 {
 	return heap_realloc(p, n);
-}
-
-/* The realloc the process sees: heap_realloc when it is libtriage's. */
-static void *(*process_realloc(void))(void *, size_t)
-{
-	void *fn = dlsym(RTLD_DEFAULT, "realloc");
-	Dl_info theirs, ours;
-
-	if (!fn || !dladdr(fn, &theirs) || !dladdr((void *)heap_realloc, &ours) ||
-	    theirs.dli_fbase == ours.dli_fbase)
-		return heap_realloc;
-	return (void *(*)(void *, size_t))fn;
-}
-
-/*
- * glibc's own reallocarray does not go through the realloc symbol:
- * without this one a sampled block it moved would stay in use. It
- * calls the realloc the process sees: when another allocator was
- * preloaded before libtriage (and has no reallocarray of its own),
- * that one's, not the next one after libtriage.
- */
-TRIAGE_API HEAP_HOOK void *reallocarray(void *p, size_t n, size_t size)
-{
-	static void *(*cache)(void *, size_t);
-	void *(*fn)(void *, size_t);
-	size_t total;
-
-	if (__builtin_mul_overflow(n, size, &total)) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	fn = __atomic_load_n(&cache, __ATOMIC_ACQUIRE);
-	if (!fn) {
-		fn = process_realloc();
-		__atomic_store_n(&cache, fn, __ATOMIC_RELEASE);
-	}
-	return fn(p, total);
 }
 
 TRIAGE_API HEAP_HOOK int posix_memalign(void **out, size_t align, size_t n)
@@ -138,16 +99,16 @@ static void pass_leave(int64_t *saved)
 
 #define PASS                                                                   \
 	int64_t pass_saved __attribute__((cleanup(pass_leave), unused)) =      \
-		heap_pass_enter()
+	    heap_pass_enter()
 
 /*
  * Defines one operator new: `sym` its mangled name, `fn_t` its type,
  * `params` and `args` its parameter list and the call's arguments. If
  * there is no next definition (no C++ runtime), malloc serves it.
  */
-#define DEFINE_NEW(fn_name, sym, fn_t, params, args)                          \
-	TRIAGE_API HEAP_HOOK void *fn_name params __asm__(sym);               \
-	TRIAGE_API HEAP_HOOK void *fn_name params                             \
+#define DEFINE_NEW(fn_name, sym, fn_t, params, args)                           \
+	TRIAGE_API HEAP_HOOK void *fn_name params __asm__(sym);                \
+	TRIAGE_API HEAP_HOOK void *fn_name params                              \
 	{                                                                      \
 		static void *cache;                                            \
 		fn_t fn = (fn_t)next(&cache, sym);                             \
@@ -163,14 +124,14 @@ static void pass_leave(int64_t *saved)
 
 DEFINE_NEW(new_1, "_Znwm", new_fn, (size_t n), (n))
 DEFINE_NEW(new_arr_1, "_Znam", new_fn, (size_t n), (n))
-DEFINE_NEW(new_nt, "_ZnwmRKSt9nothrow_t", new_nt_fn,
-	   (size_t n, const void *nt), (n, nt))
+DEFINE_NEW(new_nt, "_ZnwmRKSt9nothrow_t", new_nt_fn, (size_t n, const void *nt),
+	   (n, nt))
 DEFINE_NEW(new_arr_nt, "_ZnamRKSt9nothrow_t", new_nt_fn,
 	   (size_t n, const void *nt), (n, nt))
 DEFINE_NEW(new_al, "_ZnwmSt11align_val_t", new_al_fn, (size_t n, size_t al),
 	   (n, al))
-DEFINE_NEW(new_arr_al, "_ZnamSt11align_val_t", new_al_fn,
-	   (size_t n, size_t al), (n, al))
+DEFINE_NEW(new_arr_al, "_ZnamSt11align_val_t", new_al_fn, (size_t n, size_t al),
+	   (n, al))
 DEFINE_NEW(new_al_nt, "_ZnwmSt11align_val_tRKSt9nothrow_t", new_al_nt_fn,
 	   (size_t n, size_t al, const void *nt), (n, al, nt))
 DEFINE_NEW(new_arr_al_nt, "_ZnamSt11align_val_tRKSt9nothrow_t", new_al_nt_fn,
@@ -181,9 +142,9 @@ DEFINE_NEW(new_arr_al_nt, "_ZnamSt11align_val_tRKSt9nothrow_t", new_al_nt_fn,
  * next definition frees it (a thread handed the address afterwards
  * must not lose its record); without a next definition, free.
  */
-#define DEFINE_DELETE(fn_name, sym, fn_t, params, args)                       \
-	TRIAGE_API HEAP_HOOK void fn_name params __asm__(sym);                \
-	TRIAGE_API HEAP_HOOK void fn_name params                              \
+#define DEFINE_DELETE(fn_name, sym, fn_t, params, args)                        \
+	TRIAGE_API HEAP_HOOK void fn_name params __asm__(sym);                 \
+	TRIAGE_API HEAP_HOOK void fn_name params                               \
 	{                                                                      \
 		static void *cache;                                            \
 		fn_t fn = (fn_t)next(&cache, sym);                             \
@@ -203,17 +164,15 @@ DEFINE_DELETE(del_nt, "_ZdlPvRKSt9nothrow_t", del_nt_fn,
 	      (void *p, const void *nt), (p, nt))
 DEFINE_DELETE(del_arr_nt, "_ZdaPvRKSt9nothrow_t", del_nt_fn,
 	      (void *p, const void *nt), (p, nt))
-DEFINE_DELETE(del_al, "_ZdlPvSt11align_val_t", del_sz_fn,
-	      (void *p, size_t al), (p, al))
+DEFINE_DELETE(del_al, "_ZdlPvSt11align_val_t", del_sz_fn, (void *p, size_t al),
+	      (p, al))
 DEFINE_DELETE(del_arr_al, "_ZdaPvSt11align_val_t", del_sz_fn,
 	      (void *p, size_t al), (p, al))
 DEFINE_DELETE(del_sz_al, "_ZdlPvmSt11align_val_t", del_sz_al_fn,
 	      (void *p, size_t n, size_t al), (p, n, al))
 DEFINE_DELETE(del_arr_sz_al, "_ZdaPvmSt11align_val_t", del_sz_al_fn,
 	      (void *p, size_t n, size_t al), (p, n, al))
-DEFINE_DELETE(del_al_nt, "_ZdlPvSt11align_val_tRKSt9nothrow_t",
-	      del_al_nt_fn, (void *p, size_t al, const void *nt),
-	      (p, al, nt))
+DEFINE_DELETE(del_al_nt, "_ZdlPvSt11align_val_tRKSt9nothrow_t", del_al_nt_fn,
+	      (void *p, size_t al, const void *nt), (p, al, nt))
 DEFINE_DELETE(del_arr_al_nt, "_ZdaPvSt11align_val_tRKSt9nothrow_t",
-	      del_al_nt_fn, (void *p, size_t al, const void *nt),
-	      (p, al, nt))
+	      del_al_nt_fn, (void *p, size_t al, const void *nt), (p, al, nt))

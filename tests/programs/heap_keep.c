@@ -35,8 +35,7 @@
 static void *blocks[16][MAX_BLOCKS];
 static long n_blocks;
 
-void keep_report(const char *what, const char *func, long blocks_,
-		 long bytes)
+void keep_report(const char *what, const char *func, long blocks_, long bytes)
 {
 	printf("%s %s %ld %ld\n", what, func, blocks_, bytes);
 	fflush(stdout);
@@ -94,7 +93,8 @@ NOINLINE static void keep_realloc(void **out, long n)
 	keep_report("alloc", __func__, 3 * n, n * (2048 + 4096 + 8192));
 }
 
-/* reallocarray: a free and an allocation, as realloc. */
+/* reallocarray: a free and an allocation, as realloc (glibc's calls
+ * realloc through its PLT, so the hooks see it). */
 NOINLINE static void keep_reallocarray(void **out, long n)
 {
 	for (long i = 0; i < n; i++) {
