@@ -143,8 +143,9 @@ static void serve(const struct http_req *req, struct http_resp *resp,
 		return;
 	}
 	if (debug) {
-		http_error(resp, 400, "seconds and debug params are "
-				      "incompatible");
+		http_error(resp, 400,
+			   "seconds and debug params are "
+			   "incompatible");
 		return;
 	}
 	send_delta(req, resp, v, seconds);
@@ -161,8 +162,8 @@ static void h_allocs(const struct http_req *req, struct http_resp *resp)
 }
 
 static const struct http_route routes[] = {
-	{"/debug/pprof/heap", false, h_heap},
-	{"/debug/pprof/allocs", false, h_allocs},
+    {"/debug/pprof/heap", false, h_heap},
+    {"/debug/pprof/allocs", false, h_allocs},
 };
 
 const struct http_route *heap_routes(size_t *n)

@@ -58,7 +58,7 @@ extern const char __stop_triage_hooks[] __attribute__((visibility("hidden")));
 
 /* Defined by agent/preload/heap_interpose.c, in libtriage.so only. */
 extern const int heap_interposer_present
-	__attribute__((weak, visibility("hidden")));
+    __attribute__((weak, visibility("hidden")));
 
 TLS struct heap_tls heap_tls;
 static TLS bool tls_resolving;
@@ -172,9 +172,8 @@ static void *boot_alloc(size_t align, size_t n)
 		end = start + ((n + 15) & ~(size_t)15);
 		if (n > BOOT_SIZE || end > BOOT_SIZE)
 			return NULL;
-	} while (!__atomic_compare_exchange_n(&boot_used, &at, end, false,
-					      __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
+	} while (!__atomic_compare_exchange_n(
+	    &boot_used, &at, end, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	memcpy(boot + start - sizeof(size_t), &n, sizeof(n));
 	heap_table_pin(boot + start);
 	return boot + start;
@@ -255,10 +254,9 @@ static uint64_t seed_of(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return heap_rng_seed((uint64_t)thr_gettid() ^
-				     (uint64_t)(uintptr_t)&heap_tls,
-			     (uint64_t)ts.tv_sec * 1000000000u +
-				     (uint64_t)ts.tv_nsec);
+	return heap_rng_seed(
+	    (uint64_t)thr_gettid() ^ (uint64_t)(uintptr_t)&heap_tls,
+	    (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
 }
 
 /*
@@ -371,8 +369,7 @@ HOOK void *heap_malloc(size_t n)
 
 	if (UNLIKELY(!fn))
 		return early_malloc(n);
-	if (LIKELY((heap_tls.left -= (int64_t)n) > 0) ||
-	    !heap_should_sample(n))
+	if (LIKELY((heap_tls.left -= (int64_t)n) > 0) || !heap_should_sample(n))
 		return fn(n);
 	p = fn(n);
 	if (p)
@@ -410,8 +407,7 @@ HOOK void heap_free(void *p)
 		fn(p);
 }
 
-HOOK __attribute__((noinline)) static void *early_calloc(size_t n,
-							   size_t size)
+HOOK __attribute__((noinline)) static void *early_calloc(size_t n, size_t size)
 {
 	size_t total;
 
@@ -495,8 +491,7 @@ HOOK void *heap_realloc(void *p, size_t n)
 
 	if (UNLIKELY(!fn) || UNLIKELY(heap_table_maybe(p)))
 		return realloc_slow(p, n);
-	if (LIKELY((heap_tls.left -= (int64_t)n) > 0) ||
-	    !heap_should_sample(n))
+	if (LIKELY((heap_tls.left -= (int64_t)n) > 0) || !heap_should_sample(n))
 		return fn(p, n);
 	q = fn(p, n);
 	if (q)
@@ -533,8 +528,7 @@ HOOK int heap_posix_memalign(void **out, size_t align, size_t n)
 
 	if (UNLIKELY(!fn))
 		return early_posix_memalign(out, align, n);
-	if (LIKELY((heap_tls.left -= (int64_t)n) > 0) ||
-	    !heap_should_sample(n))
+	if (LIKELY((heap_tls.left -= (int64_t)n) > 0) || !heap_should_sample(n))
 		return fn(out, align, n);
 	rc = fn(out, align, n);
 	if (rc == 0)
@@ -548,8 +542,7 @@ HOOK int heap_posix_memalign(void **out, size_t align, size_t n)
  * caller gets a block of the bootstrap arena.
  */
 static inline __attribute__((always_inline)) void *
-aligned_hook(void *(*fn)(size_t, size_t), size_t align, size_t n,
-	     size_t acct)
+aligned_hook(void *(*fn)(size_t, size_t), size_t align, size_t n, size_t acct)
 {
 	void *p;
 
@@ -584,10 +577,10 @@ HOOK __attribute__((noinline)) static void *
 early_aligned(enum aligned_kind kind, size_t align, size_t n)
 {
 	void *const *fn[] = {
-		[ALIGNED_ALLOC] = (void *const *)&real.aligned_alloc,
-		[MEMALIGN] = (void *const *)&real.memalign,
-		[VALLOC] = (void *const *)&real.valloc,
-		[PVALLOC] = (void *const *)&real.pvalloc,
+	    [ALIGNED_ALLOC] = (void *const *)&real.aligned_alloc,
+	    [MEMALIGN] = (void *const *)&real.memalign,
+	    [VALLOC] = (void *const *)&real.valloc,
+	    [PVALLOC] = (void *const *)&real.pvalloc,
 	};
 
 	resolve();
@@ -696,8 +689,8 @@ static bool check_sight(void)
 			 "malloc is %s's, which comes before libtriage.so: "
 			 "put libtriage.so first in LD_PRELOAD",
 			 m && dladdr(m, &other) && other.dli_fname
-				 ? other.dli_fname
-				 : "another library");
+			     ? other.dli_fname
+			     : "another library");
 		return false;
 	}
 	return true;

@@ -40,12 +40,12 @@ struct heap_tls {
 	int64_t left;  /* bytes to allocate before the next sample */
 	int64_t saved; /* `left` outside the guard */
 	uint64_t rng;
-	uint32_t gen;  /* the configuration `left` was drawn for */
-	int depth;     /* inside the profiler: nothing is recorded */
+	uint32_t gen; /* the configuration `left` was drawn for */
+	int depth;    /* inside the profiler: nothing is recorded */
 };
 
 extern __thread struct heap_tls heap_tls
-	__attribute__((tls_model("initial-exec")));
+    __attribute__((tls_model("initial-exec")));
 
 /*
  * For hooks that call another allocator entry which reaches the hooks

@@ -47,14 +47,14 @@ int heap_snapshot_take(struct heap_snapshot *s)
 
 		/* Frees first: every free counted was counted after its
 		 * allocation, so allocs read later is never below. */
-		o->frees = (int64_t)__atomic_load_n(&r->frees,
-						    __ATOMIC_ACQUIRE);
-		o->free_bytes = (int64_t)__atomic_load_n(&r->free_bytes,
-							 __ATOMIC_ACQUIRE);
-		o->allocs = (int64_t)__atomic_load_n(&r->allocs,
-						     __ATOMIC_ACQUIRE);
-		o->alloc_bytes = (int64_t)__atomic_load_n(&r->alloc_bytes,
-							  __ATOMIC_ACQUIRE);
+		o->frees =
+		    (int64_t)__atomic_load_n(&r->frees, __ATOMIC_ACQUIRE);
+		o->free_bytes =
+		    (int64_t)__atomic_load_n(&r->free_bytes, __ATOMIC_ACQUIRE);
+		o->allocs =
+		    (int64_t)__atomic_load_n(&r->allocs, __ATOMIC_ACQUIRE);
+		o->alloc_bytes =
+		    (int64_t)__atomic_load_n(&r->alloc_bytes, __ATOMIC_ACQUIRE);
 		o->pcs = r->pcs;
 		o->depth = r->depth;
 	}
@@ -104,8 +104,7 @@ static int64_t block_size(const struct heap_snap_rec *r)
 }
 
 /* The four values of a record, scaled back from the sample. */
-static void values_of(const struct heap_snap_rec *r, long rate,
-		      int64_t v[4])
+static void values_of(const struct heap_snap_rec *r, long rate, int64_t v[4])
 {
 	heap_unsample(r->allocs, r->alloc_bytes, rate, &v[0], &v[1]);
 	heap_unsample(inuse_of(r), inuse_bytes_of(r), rate, &v[2], &v[3]);
@@ -231,7 +230,8 @@ static void print_location(FILE *f, const struct tprof_location *loc)
 			l->function->name);
 		if (off)
 			fprintf(f, "+%#" PRIx64,
-				loc->address - (uint64_t)(uintptr_t)info.dli_saddr);
+				loc->address -
+				    (uint64_t)(uintptr_t)info.dli_saddr);
 		fprintf(f, "\t%s:%" PRId64 "\n", l->function->filename,
 			l->line);
 	}
@@ -305,8 +305,8 @@ int heap_profile_text(const struct heap_snapshot *s, char **out, size_t *len)
 		t[3] += r->alloc_bytes;
 	}
 	fprintf(f,
-		"heap profile: %" PRId64 ": %" PRId64 " [%" PRId64
-		": %" PRId64 "] @ heap/%ld\n",
+		"heap profile: %" PRId64 ": %" PRId64 " [%" PRId64 ": %" PRId64
+		"] @ heap/%ld\n",
 		t[0], t[1], t[2], t[3], 2 * s->rate);
 
 	/* Samples are in record order: sort their numbers, not them. */

@@ -59,17 +59,18 @@ struct stack {
 	uint32_t depth;
 };
 
-uint64_t heap_filter[(1u << HEAP_FILTER_BITS) / 64] __attribute__((aligned(64)));
+uint64_t heap_filter[(1u << HEAP_FILTER_BITS) / 64]
+    __attribute__((aligned(64)));
 static uint16_t filter_counts[1u << HEAP_FILTER_BITS];
 uint64_t heap_filter_summary[(1u << HEAP_SUMMARY_BITS) / 64]
-	__attribute__((aligned(64)));
+    __attribute__((aligned(64)));
 static struct {
 	pthread_mutex_t lock;
 	uint32_t set[1u << HEAP_SUMMARY_BITS]; /* set filter bits per group */
 } summary = {.lock = PTHREAD_MUTEX_INITIALIZER};
 /* Static initialisers: the hooks may run before any constructor. */
 static struct stripe stripes[NSTRIPES] = {
-	[0 ... NSTRIPES - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER},
+    [0 ... NSTRIPES - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER},
 };
 
 static struct {
@@ -192,8 +193,8 @@ static int64_t intern_stack(const uint64_t *pcs, int depth, uint64_t h)
 	size_t at;
 
 	if ((recs.nstacks + 1) * 2 > recs.stack_index_size &&
-	    grow_index(&recs.stack_index, &recs.stack_index_size,
-		       recs.nstacks, stack_hash_of))
+	    grow_index(&recs.stack_index, &recs.stack_index_size, recs.nstacks,
+		       stack_hash_of))
 		return -1;
 	at = h & (recs.stack_index_size - 1);
 	for (; recs.stack_index[at];
@@ -206,7 +207,7 @@ static int64_t intern_stack(const uint64_t *pcs, int depth, uint64_t h)
 	if (recs.nstacks == recs.cap_stacks) {
 		size_t cap = recs.cap_stacks ? recs.cap_stacks * 2 : 256;
 		struct stack *more =
-			realloc(recs.stacks, cap * sizeof(*recs.stacks));
+		    realloc(recs.stacks, cap * sizeof(*recs.stacks));
 
 		if (!more)
 			return -1;
@@ -233,7 +234,7 @@ static int64_t new_record(uint32_t stack, uint64_t cls, uint64_t h)
 		return -1;
 	if (!recs.chunks[n / CHUNK_RECORDS]) {
 		recs.chunks[n / CHUNK_RECORDS] =
-			calloc(CHUNK_RECORDS, sizeof(struct heap_record));
+		    calloc(CHUNK_RECORDS, sizeof(struct heap_record));
 		if (!recs.chunks[n / CHUNK_RECORDS])
 			return -1;
 	}
@@ -369,8 +370,7 @@ static int grow_stripe(struct stripe *s)
 	next.shift = 64 - (uint32_t)__builtin_ctz(cap);
 	for (i = 0; i < s->cap; i++)
 		if (s->slots[i].key)
-			next.slots[probe(&next, s->slots[i].key)] =
-				s->slots[i];
+			next.slots[probe(&next, s->slots[i].key)] = s->slots[i];
 	free(s->slots);
 	s->slots = next.slots;
 	s->cap = next.cap;
@@ -432,8 +432,7 @@ static bool live_insert(const void *p, struct heap_block b,
 	return true;
 }
 
-int heap_table_add(const void *p, uint64_t size, const uint64_t *pcs,
-		   int depth)
+int heap_table_add(const void *p, uint64_t size, const uint64_t *pcs, int depth)
 {
 	struct heap_block b = {.size = size}, stale;
 	struct heap_record *r;
@@ -441,8 +440,8 @@ int heap_table_add(const void *p, uint64_t size, const uint64_t *pcs,
 	if (depth > HEAP_MAX_DEPTH)
 		depth = HEAP_MAX_DEPTH;
 	pthread_mutex_lock(&recs.lock);
-	b.record = find_record(pcs, depth < 0 ? 0 : depth,
-			       heap_size_class(size));
+	b.record =
+	    find_record(pcs, depth < 0 ? 0 : depth, heap_size_class(size));
 	pthread_mutex_unlock(&recs.lock);
 	if (b.record < 0) {
 		__atomic_fetch_add(&recs.dropped, 1, __ATOMIC_RELAXED);
@@ -583,7 +582,7 @@ void heap_table_reset(void)
 	recs.stacks = NULL;
 	recs.stack_index = NULL;
 	recs.nrecords = recs.index_size = recs.nstacks = recs.cap_stacks =
-		recs.stack_index_size = recs.pool_used = 0;
+	    recs.stack_index_size = recs.pool_used = 0;
 	recs.dropped = 0;
 	memset(heap_filter, 0, sizeof(heap_filter));
 	memset(filter_counts, 0, sizeof(filter_counts));

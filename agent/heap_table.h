@@ -80,10 +80,12 @@ static inline bool heap_table_maybe(const void *p)
 
 	if (!((__atomic_load_n(&heap_filter_summary[g / 64],
 			       __ATOMIC_RELAXED) >>
-	       (g % 64)) & 1))
+	       (g % 64)) &
+	      1))
 		return false;
 	return (__atomic_load_n(&heap_filter[i / 64], __ATOMIC_RELAXED) >>
-		(i % 64)) & 1;
+		(i % 64)) &
+	       1;
 }
 
 /*

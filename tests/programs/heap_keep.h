@@ -12,8 +12,7 @@ extern "C" {
 
 /* Prints "keep <function> <blocks> <bytes>", what the profile must show
  * in use at that function (and "alloc ..." for what it allocated). */
-void keep_report(const char *what, const char *func, long blocks,
-		 long bytes);
+void keep_report(const char *what, const char *func, long blocks, long bytes);
 
 /* The C++ allocations: n blocks each; sizes are fixed by the types. */
 void keep_cxx(long n);

@@ -7,7 +7,8 @@
 
 #define NOINLINE __attribute__((noinline))
 
-namespace {
+namespace
+{
 
 struct Block {
 	char bytes[8192];

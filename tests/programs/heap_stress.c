@@ -148,8 +148,8 @@ static void *work(void *arg)
 			free(w->slots[s]);
 			w->slots[s] = NULL;
 		} else if (r % 10 < 8) {
-			w->slots[s] = stress_grow(w, w->slots[s],
-						  random_size(&w->rng));
+			w->slots[s] =
+			    stress_grow(w, w->slots[s], random_size(&w->rng));
 		} else if (give_away(w, w->slots[s])) {
 			w->slots[s] = NULL;
 		}
@@ -208,8 +208,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < nthreads; i++) {
 			workers[i].id = i;
 			workers[i].ops = ops;
-			workers[i].rng = 0x9e3779b97f4a7c15ull * (uint64_t)(
-				r * MAX_THREADS + i + 1);
+			workers[i].rng = 0x9e3779b97f4a7c15ull *
+					 (uint64_t)(r * MAX_THREADS + i + 1);
 			if (pthread_create(&workers[i].thread, NULL, work,
 					   &workers[i]))
 				return 1;

@@ -54,9 +54,10 @@ static uint64_t total(int which)
 	for (i = 0; i < heap_table_nrecords(); i++) {
 		const struct heap_record *r = heap_table_record(i);
 
-		t += which == 0 ? r->allocs : which == 1 ? r->frees
-				 : which == 2 ? r->alloc_bytes
-					      : r->free_bytes;
+		t += which == 0	  ? r->allocs
+		     : which == 1 ? r->frees
+		     : which == 2 ? r->alloc_bytes
+				  : r->free_bytes;
 	}
 	return t;
 }
@@ -228,8 +229,8 @@ static void poisson_rate_through_hooks(void **state)
 		heap_free(heap_malloc(size));
 	got = (double)total(0) / n;
 	se = sqrt(p * (1 - p) / n);
-	printf("sampled %.4f of allocations, expected %.4f (SE %.4f)\n", got,
-	       p, se);
+	printf("sampled %.4f of allocations, expected %.4f (SE %.4f)\n", got, p,
+	       se);
 	assert_true(fabs(got - p) < 5 * se);
 	assert_int_equal(total(1), total(0));
 	heap_set_rate(1);
@@ -238,14 +239,14 @@ static void poisson_rate_through_hooks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(malloc_and_free, at_rate_1),
-		cmocka_unit_test_setup(leaf_is_the_caller, at_rate_1),
-		cmocka_unit_test_setup(every_allocator, at_rate_1),
-		cmocka_unit_test_setup(realloc_is_free_and_malloc, at_rate_1),
-		cmocka_unit_test_setup(nothing_at_rate_0, at_rate_1),
-		cmocka_unit_test_setup(guard_hides_allocations, at_rate_1),
-		cmocka_unit_test_setup(note_alloc_for_wrappers, at_rate_1),
-		cmocka_unit_test_setup(poisson_rate_through_hooks, at_rate_1),
+	    cmocka_unit_test_setup(malloc_and_free, at_rate_1),
+	    cmocka_unit_test_setup(leaf_is_the_caller, at_rate_1),
+	    cmocka_unit_test_setup(every_allocator, at_rate_1),
+	    cmocka_unit_test_setup(realloc_is_free_and_malloc, at_rate_1),
+	    cmocka_unit_test_setup(nothing_at_rate_0, at_rate_1),
+	    cmocka_unit_test_setup(guard_hides_allocations, at_rate_1),
+	    cmocka_unit_test_setup(note_alloc_for_wrappers, at_rate_1),
+	    cmocka_unit_test_setup(poisson_rate_through_hooks, at_rate_1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

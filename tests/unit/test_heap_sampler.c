@@ -122,8 +122,8 @@ static void estimates_are_unbiased(void **state)
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		double p = 1 - exp(-(double)sizes[i] / rate);
-		long k = lround(sampled_fraction(rate, sizes[i], n, 11 + i) *
-				n);
+		long k =
+		    lround(sampled_fraction(rate, sizes[i], n, 11 + i) * n);
 		double truth = (double)n * sizes[i];
 		double rel_se = sqrt((1 - p) / (n * p));
 		int64_t c, b;
@@ -150,12 +150,12 @@ static void rng_streams_differ(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(intervals_have_mean_rate),
-		cmocka_unit_test(allocation_sampled_with_poisson_probability),
-		cmocka_unit_test(rate_one_samples_everything),
-		cmocka_unit_test(unsample_matches_go),
-		cmocka_unit_test(estimates_are_unbiased),
-		cmocka_unit_test(rng_streams_differ),
+	    cmocka_unit_test(intervals_have_mean_rate),
+	    cmocka_unit_test(allocation_sampled_with_poisson_probability),
+	    cmocka_unit_test(rate_one_samples_everything),
+	    cmocka_unit_test(unsample_matches_go),
+	    cmocka_unit_test(estimates_are_unbiased),
+	    cmocka_unit_test(rng_streams_differ),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,9 +34,9 @@ static const struct heap_record *only_record(void)
 
 static void size_classes(void **state)
 {
-	static const uint64_t in[] = {0,  1,   8,   9,   64,   65,   80,
+	static const uint64_t in[] = {0,  1,   8,   9,	 64,   65,   80,
 				      81, 128, 129, 160, 4096, 4097, 1 << 20};
-	static const uint64_t out[] = {0,  8,   8,   16,  64,   80,   80,
+	static const uint64_t out[] = {0,  8,	8,   16,  64,	80,   80,
 				       96, 128, 160, 160, 4096, 5120, 1 << 20};
 	uint64_t s, c;
 	size_t i;
@@ -99,10 +99,8 @@ static void records_by_stack_and_class(void **state)
 	/* The same stack is stored once. */
 	assert_int_equal(heap_table_record(0)->stack,
 			 heap_table_record(1)->stack);
-	assert_ptr_equal(heap_table_record(0)->pcs,
-			 heap_table_record(1)->pcs);
-	assert_true(heap_table_record(2)->stack !=
-		    heap_table_record(0)->stack);
+	assert_ptr_equal(heap_table_record(0)->pcs, heap_table_record(1)->pcs);
+	assert_true(heap_table_record(2)->stack != heap_table_record(0)->stack);
 }
 
 static void stale_entry_counts_as_freed(void **state)
@@ -186,7 +184,8 @@ static void summary_covers_live_blocks(void **state)
 	/* p and q: one summary group, different filter bits; r another
 	 * group. */
 	const void *p = (void *)0x7f0000010000, *q = (void *)0x7f0000010040;
-	const void *r = (const char *)p + (16 << (HEAP_FILTER_BITS - HEAP_SUMMARY_BITS));
+	const void *r =
+	    (const char *)p + (16 << (HEAP_FILTER_BITS - HEAP_SUMMARY_BITS));
 	uint32_t gp = heap_filter_group(heap_filter_index(p));
 	uint32_t gr = heap_filter_group(heap_filter_index(r));
 
@@ -223,7 +222,8 @@ static void many_blocks(void **state)
 	assert_int_equal(st.live, n);
 	assert_int_equal(st.stacks, 1);
 	for (i = n - 1; i >= 0; i--) {
-		struct heap_block b = heap_table_take((void *)(0x10000 + i * 48));
+		struct heap_block b =
+		    heap_table_take((void *)(0x10000 + i * 48));
 
 		assert_int_equal(b.size, (uint64_t)(i % 5000) + 1);
 		heap_table_count_free(b);
@@ -246,10 +246,11 @@ static void *churn(void *arg)
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < w->n; i++)
 			heap_table_add((void *)(w->base + i * 16), 16,
-				       i % 2 ? stack_a : stack_b, i % 2 ? 3 : 2);
+				       i % 2 ? stack_a : stack_b,
+				       i % 2 ? 3 : 2);
 		for (i = 0; i < w->n; i++)
 			heap_table_count_free(
-				heap_table_take((void *)(w->base + i * 16)));
+			    heap_table_take((void *)(w->base + i * 16)));
 	}
 	return NULL;
 }
@@ -297,17 +298,17 @@ static void depth_is_capped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(size_classes),
-		cmocka_unit_test_setup(add_and_take, reset),
-		cmocka_unit_test_setup(records_by_stack_and_class, reset),
-		cmocka_unit_test_setup(stale_entry_counts_as_freed, reset),
-		cmocka_unit_test_setup(put_back_after_failed_realloc, reset),
-		cmocka_unit_test_setup(shared_granule, reset),
-		cmocka_unit_test_setup(pin_is_sticky, reset),
-		cmocka_unit_test_setup(summary_covers_live_blocks, reset),
-		cmocka_unit_test_setup(many_blocks, reset),
-		cmocka_unit_test_setup(concurrent_use, reset),
-		cmocka_unit_test_setup(depth_is_capped, reset),
+	    cmocka_unit_test(size_classes),
+	    cmocka_unit_test_setup(add_and_take, reset),
+	    cmocka_unit_test_setup(records_by_stack_and_class, reset),
+	    cmocka_unit_test_setup(stale_entry_counts_as_freed, reset),
+	    cmocka_unit_test_setup(put_back_after_failed_realloc, reset),
+	    cmocka_unit_test_setup(shared_granule, reset),
+	    cmocka_unit_test_setup(pin_is_sticky, reset),
+	    cmocka_unit_test_setup(summary_covers_live_blocks, reset),
+	    cmocka_unit_test_setup(many_blocks, reset),
+	    cmocka_unit_test_setup(concurrent_use, reset),
+	    cmocka_unit_test_setup(depth_is_capped, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
