@@ -90,6 +90,27 @@ for th in 1 2; do
 	done
 done
 
+# The anchors take minutes a run, so the table above has few rounds.
+# triage against no profiler alone, in many more back-to-back pairs:
+# the median of the pairs' overheads, which drift in the machine's load
+# between pairs does not move.
+pairs=${PAIRS:-21}
+echo
+echo "triage against no profiler, median of $pairs back-to-back pairs:"
+for th in 1 2; do
+	: >"$work/paired"
+	for r in $(seq "$pairs"); do
+		set -- $(run none "$th")
+		a=$1 ac=$2
+		set -- $(run triage "$th")
+		echo "$a $ac $1 $2" >>"$work/paired"
+	done
+	awk '{ print ($3 - $1) / $1 }' "$work/paired" | median >"$work/pw"
+	awk '{ print ($4 - $2) / $2 }' "$work/paired" | median >"$work/pc"
+	awk -v th="$th" -v w="$(cat "$work/pw")" -v c="$(cat "$work/pc")" 'BEGIN {
+		printf "  %d thread(s): wall %.2f%%, cpu %.2f%% (target <= 3%%: %s)\n", th, 100 * w, 100 * c, c <= 0.03 ? "met" : "MISSED" }'
+done
+
 # pair MODE: prints ns per malloc/free pair.
 pair() {
 	case $1 in
