@@ -9,6 +9,8 @@
  */
 #include "contention.h"
 #include "cpu_profiler.h"
+#include "heap_endpoints.h"
+#include "heap_hooks.h"
 #include "http_server.h"
 #include "log.h"
 #include "logger.h"
@@ -43,6 +45,7 @@ static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
 typedef const struct http_route *(*route_table_fn)(size_t *n);
 static const route_table_fn route_tables[] = {
 	pprof_routes,
+	heap_routes,
 	tdump_routes,
 	contention_routes,
 	metrics_routes,
@@ -105,11 +108,13 @@ static void write_cpuprofile(void)
 
 static void at_exit(void)
 {
+	heap_guard_enter();
 	write_cpuprofile();
 	/* Only the socket file: stopping the server's threads at exit
 	 * could wait on a request that is still running. */
 	if (http_socket_path())
 		unlink(http_socket_path());
+	heap_guard_leave();
 }
 
 static int start_locked(void)
@@ -133,10 +138,14 @@ static int start_locked(void)
 	err = http_start(&cfg);
 	if (err)
 		return err;
+	if (heap_start(agent.opts.heap_sample))
+		tlog(TLOG_WARN, "no triage-heap thread: stacks through code "
+				"loaded from now on may be cut short");
 	if (agent.opts.cpuprofile) {
 		err = cpu_profile_start(agent.opts.cpu_hz,
 					(enum cpu_timer_mode)agent.opts.cpu_timer);
 		if (err) {
+			heap_stop();
 			http_stop();
 			return err;
 		}
@@ -150,10 +159,12 @@ static void before_fork(void)
 {
 	pthread_mutex_lock(&agent.lock);
 	cpu_profile_before_fork();
+	heap_before_fork();
 }
 
 static void after_fork_parent(void)
 {
+	heap_after_fork_parent();
 	cpu_profile_after_fork_parent();
 	pthread_mutex_unlock(&agent.lock);
 }
@@ -169,6 +180,7 @@ static void after_fork_child(void)
 
 	thr_after_fork_child();
 	cpu_profile_after_fork_child();
+	heap_after_fork_child();
 	http_after_fork_child();
 	sym_after_fork_child();
 	contention_after_fork_child();
@@ -176,9 +188,11 @@ static void after_fork_child(void)
 	agent.started = false;
 	agent.cpuprofile_running = false;
 	agent.opts.cpuprofile = NULL;
+	heap_guard_enter();
 	if (was_started && start_locked())
 		tlog(TLOG_WARN, "agent not restarted in child %d",
 		     (int)getpid());
+	heap_guard_leave();
 }
 
 static void install_hooks(void)
@@ -208,10 +222,14 @@ TRIAGE_API int triage_start(const struct triage_options *opts)
 		pthread_mutex_unlock(&agent.lock);
 		return TRIAGE_EBUSY;
 	}
+	/* The agent's own allocations here must not be sampled: they
+	 * happen under locks that sampling takes (the unwinder's). */
+	heap_guard_enter();
 	copy_options(opts);
 	lg_configure(opts);
 	otlp_exporter_configure(opts->otlp_endpoint, opts->service_name);
 	err = start_locked();
+	heap_guard_leave();
 	pthread_mutex_unlock(&agent.lock);
 	return err;
 }
@@ -227,13 +245,16 @@ TRIAGE_API int triage_stop(void)
 		pthread_mutex_unlock(&agent.lock);
 		return 0;
 	}
+	heap_guard_enter();
 	pprof_cancel_waits();
 	contention_stop();
 	write_cpuprofile();
 	if (cpu_profile_stop(&p) == 0)
 		tprof_free(p);
+	heap_stop();
 	http_stop();
 	sym_release();
+	heap_guard_leave();
 	agent.started = false;
 	pthread_mutex_unlock(&agent.lock);
 	return 0;
@@ -260,16 +281,6 @@ static bool cpuprofile_is_ours(void)
 	return !owner || !*owner || strtol(owner, NULL, 10) == getpid();
 }
 
-static bool preloaded(void)
-{
-	const char *pre = getenv("LD_PRELOAD");
-	const char *on = getenv("TRIAGE_AUTOSTART");
-
-	if (on && *on)
-		return strcmp(on, "0") != 0;
-	return pre && strstr(pre, "libtriage");
-}
-
 __attribute__((constructor)) static void autostart(void)
 {
 	struct triage_options o;
@@ -277,7 +288,7 @@ __attribute__((constructor)) static void autostart(void)
 	char url[300];
 	int err;
 
-	if (!preloaded())
+	if (!opt_autostart())
 		return;
 	if (opt_from_env(&o, &bad)) {
 		tlog(TLOG_ERROR, "%s is malformed; the agent is off", bad);

@@ -224,6 +224,16 @@ TRIAGE_API int triage_options_from_env(struct triage_options *opts)
 	return opt_from_env(opts, &bad);
 }
 
+bool opt_autostart(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	const char *on = getenv("TRIAGE_AUTOSTART");
+
+	if (on && *on)
+		return strcmp(on, "0") != 0;
+	return pre && strstr(pre, "libtriage");
+}
+
 int opt_validate(const struct triage_options *o)
 {
 	if (o->cpu_hz < 1 || o->cpu_hz > TRIAGE_CPU_HZ_MAX)

@@ -6,6 +6,8 @@
 
 #include "triage.h"
 
+#include <stdbool.h>
+
 /* Marks a function as part of libtriage's exported API. */
 #define TRIAGE_API __attribute__((visibility("default")))
 
@@ -19,6 +21,10 @@ int opt_from_env(struct triage_options *opts, const char **bad);
  * what `opts` holds: the logger configures itself with these alone, so
  * that a malformed variable of another module does not silence it. */
 int opt_log_from_env(struct triage_options *opts, const char **bad);
+
+/* True when the agent starts itself: preloaded, or TRIAGE_AUTOSTART=1
+ * (TRIAGE_AUTOSTART=0 never). Reads only the environment. */
+bool opt_autostart(void);
 
 /* Checks the ranges of an options struct given to triage_start(). */
 int opt_validate(const struct triage_options *opts);

@@ -10,6 +10,7 @@
 #include "pprof_endpoints.h"
 
 #include "cpu_profiler.h"
+#include "heap_endpoints.h"
 #include "metrics.h"
 #include "options.h"
 #include "profile.h"
@@ -39,6 +40,11 @@ static const struct {
 	const char *what;
 	long (*count)(void); /* NULL: no count */
 } index_rows[] = {
+	{"allocs", "allocs?debug=1",
+	 "Sampled allocations since the start, live or freed, by allocating "
+	 "stack (alloc_space by default). The count is of sampled blocks "
+	 "still live.",
+	 heap_index_count},
 	{"block", "block?debug=1",
 	 "Stacks that waited on condition variables and semaphores, with "
 	 "how long. Off unless TRIAGE_BLOCK_RATE is set.", NULL},
@@ -48,6 +54,12 @@ static const struct {
 	{"goroutine", "goroutine?debug=1",
 	 "The threads profile under Go's name, for tools that ask for it.",
 	 tdump_index_threads},
+	{"heap", "heap?debug=1",
+	 "Sampled allocations still live, by allocating stack (inuse_space "
+	 "by default); one sample per 512 KiB allocated on average "
+	 "(TRIAGE_HEAP_SAMPLE). Add ?seconds=N for what changed in N "
+	 "seconds.",
+	 heap_index_count},
 	{"mutex", "mutex?debug=1",
 	 "Stacks that waited for pthread mutexes and rwlocks held by other "
 	 "threads, with how long. Off unless TRIAGE_MUTEX_FRACTION is set.",
@@ -177,8 +189,7 @@ static bool int_param(const struct http_req *req, struct http_resp *resp,
 	return false;
 }
 
-/* Waits out the profile; false when the client left or we stop. */
-static bool wait_seconds(const struct http_req *req, long seconds)
+bool pprof_wait_seconds(const struct http_req *req, long seconds)
 {
 	struct timespec end, step = {0, 100 * 1000000L};
 
@@ -221,7 +232,7 @@ static void h_profile(const struct http_req *req, struct http_resp *resp)
 			   triage_strerror(err));
 		return;
 	}
-	if (!wait_seconds(req, seconds)) {
+	if (!pprof_wait_seconds(req, seconds)) {
 		if (cpu_profile_stop(&p) == 0)
 			tprof_free(p);
 		http_error(resp, 500, "profile cancelled");

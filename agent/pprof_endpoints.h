@@ -17,6 +17,10 @@ extern const struct http_route pprof_unknown_route;
  * re-arms waits after pprof_cancel_waits(). */
 void pprof_configure(int hz, enum cpu_timer_mode mode);
 
+/* Waits `seconds` for a profile; false when the client left or the
+ * agent stops (pprof_cancel_waits). */
+bool pprof_wait_seconds(const struct http_req *req, long seconds);
+
 /* Makes profile requests that are waiting give up (the agent stops). */
 void pprof_cancel_waits(void);
 

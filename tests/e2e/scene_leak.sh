@@ -15,6 +15,8 @@ wait_for 10 grep -q '^listening on ' "$WORK/svc.out" || fail "service did not st
 wait_for 10 grep -q '^triage: agent for ' "$WORK/svc.err" ||
 	fail "no agent: $(cat "$WORK/svc.err")"
 pid=$(sed -n 's/^triage: agent for .* (pid \([0-9]*\)).*/\1/p' "$WORK/svc.err")
+# Killing `triage run` would leave the service behind: kill it too.
+STARTED+=("$pid")
 port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/svc.out")
 wait_http "$pid"
 
