@@ -10,6 +10,7 @@
  * its log lines carry the caller's trace ID.
  */
 #include "data_storage.h"
+#include "example.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -21,27 +22,6 @@
 #include <triage.h>
 
 #define BODY_MAX (64 * 1024)
-
-struct request {
-	char *body;
-	size_t len;
-	bool too_big;
-};
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-			     const char *type, const char *body)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result rc;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
 
 /* Answers {"<key>": value} with a string or a number. */
 static enum MHD_Result reply_field(struct MHD_Connection *c, unsigned status,
@@ -56,9 +36,9 @@ static enum MHD_Result reply_field(struct MHD_Connection *c, unsigned status,
 		text = cJSON_PrintUnformatted(obj);
 	cJSON_Delete(obj);
 	if (!text)
-		return reply(c, 500, "application/json",
-			     "{\"error\":\"out of memory\"}");
-	rc = reply(c, status, "application/json", text);
+		return ex_reply(c, 500, "application/json",
+				"{\"error\":\"out of memory\"}");
+	rc = ex_reply(c, status, "application/json", text);
 	cJSON_free(text);
 	return rc;
 }
@@ -100,7 +80,7 @@ static enum MHD_Result store(struct MHD_Connection *c, struct storage *st,
 
 /* POST /reports once its body has arrived: one SERVER span around it. */
 static enum MHD_Result post_report(struct MHD_Connection *c, struct storage *st,
-				   const struct request *req)
+				   const struct ex_body *req)
 {
 	struct triage_span *span = triage_span_from_mhd(c, "POST /reports");
 	cJSON *doc = NULL;
@@ -112,7 +92,7 @@ static enum MHD_Result post_report(struct MHD_Connection *c, struct storage *st,
 				 0);
 	} else {
 		doc =
-		    cJSON_ParseWithLength(req->body ? req->body : "", req->len);
+		    cJSON_ParseWithLength(req->data ? req->data : "", req->len);
 		rc = cJSON_IsObject(doc)
 			 ? store(c, st, doc, span)
 			 : reply_field(c, 400, "error",
@@ -123,31 +103,13 @@ static enum MHD_Result post_report(struct MHD_Connection *c, struct storage *st,
 	return rc;
 }
 
-static void append_body(struct request *req, const char *data, size_t n)
-{
-	char *p;
-
-	if (req->too_big || req->len + n > BODY_MAX) {
-		req->too_big = true;
-		return;
-	}
-	p = realloc(req->body, req->len + n + 1);
-	if (!p) {
-		req->too_big = true;
-		return;
-	}
-	memcpy(p + req->len, data, n);
-	req->body = p;
-	req->len += n;
-}
-
 static void completed(void *cls, struct MHD_Connection *c, void **state,
 		      enum MHD_RequestTerminationCode why)
 {
-	struct request *req = *state;
+	struct ex_body *req = *state;
 
 	if (req) {
-		free(req->body);
+		ex_body_free(req);
 		free(req);
 		*state = NULL;
 	}
@@ -158,21 +120,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *version, const char *upload,
 			      size_t *upload_len, void **state)
 {
-	struct request *req = *state;
+	struct ex_body *req = *state;
 
 	if (!strcmp(url, "/healthz"))
-		return reply(c, 200, "text/plain", "ok\n");
+		return ex_reply(c, 200, "text/plain", "ok\n");
 	if (strcmp(url, "/reports"))
 		return reply_field(c, 404, "error",
 				   "no such route; try POST /reports", 0);
 	if (strcmp(method, "POST"))
 		return reply_field(c, 405, "error", "use POST", 0);
 	if (!req) {
-		*state = calloc(1, sizeof(struct request));
+		*state = calloc(1, sizeof(struct ex_body));
 		return *state ? MHD_YES : MHD_NO;
 	}
 	if (*upload_len) {
-		append_body(req, upload, *upload_len);
+		ex_body_append(req, upload, *upload_len, BODY_MAX);
 		*upload_len = 0;
 		return MHD_YES;
 	}

@@ -12,6 +12,7 @@
  * SIGTERM or SIGINT stops it.
  */
 #include "data_storage.h"
+#include "example.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -24,33 +25,16 @@
 
 #define DEFAULT_PORT 8081
 
-static int stop_pipe[2] = {-1, -1};
-
-static void on_stop(int sig)
-{
-	char c = (char)sig;
-	int saved = errno;
-
-	if (write(stop_pipe[1], &c, 1) < 0)
-		c = 0;
-	errno = saved;
-}
-
 /* Returns 0, 1 for --help, or -1 after printing why. */
 static int parse_args(int argc, char **argv, long *port)
 {
-	char *end;
-
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return 1;
 	if (argc == 1)
 		return 0;
-	if (argc == 3 && !strcmp(argv[1], "--port")) {
-		errno = 0;
-		*port = strtol(argv[2], &end, 10);
-		if (!errno && *argv[2] && !*end && *port >= 0 && *port <= 65535)
-			return 0;
-	}
+	if (argc == 3 && !strcmp(argv[1], "--port") &&
+	    ex_parse_long(argv[2], 0, 65535, port) == 0)
+		return 0;
 	fprintf(stderr, "data-storage: bad arguments; see --help\n");
 	return -1;
 }
@@ -58,11 +42,9 @@ static int parse_args(int argc, char **argv, long *port)
 int main(int argc, char **argv)
 {
 	static struct storage st;
-	struct sigaction sa = {.sa_handler = on_stop};
 	struct MHD_Daemon *d;
 	long port = DEFAULT_PORT;
 	int rc = parse_args(argc, argv, &port);
-	char c;
 
 	if (rc) {
 		fprintf(rc > 0 ? stdout : stderr,
@@ -74,12 +56,8 @@ int main(int argc, char **argv)
 	}
 	setenv("TRIAGE_SERVICE_NAME", "data-storage", 0);
 	storage_init(&st);
-	if (pipe(stop_pipe) < 0)
+	if (ex_catch_stop() < 0)
 		return 1;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	d = storage_http_start(&st, (unsigned)port);
 	if (!d) {
@@ -93,8 +71,7 @@ int main(int argc, char **argv)
 	printf("listening on 127.0.0.1:%ld\n", port);
 	fflush(stdout);
 
-	while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
-		;
+	ex_wait_for_stop();
 	MHD_stop_daemon(d);
 	triage_info("stopped");
 	triage_log_flush();

@@ -9,6 +9,7 @@
  * Errors are JSON {"error": "..."} with a 4xx or 5xx status.
  */
 #include "emr_cache.h"
+#include "example.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -19,28 +20,13 @@
 
 #define ID_MAX 64
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-			     const char *type, const char *body)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result rc;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
 				   const char *msg)
 {
 	char body[256];
 
 	snprintf(body, sizeof(body), "{\"error\":\"%s\"}", msg);
-	return reply(c, status, "application/json", body);
+	return ex_reply(c, status, "application/json", body);
 }
 
 /* A patient id: 1 to 64 letters, digits, '-' or '_'. */
@@ -72,7 +58,7 @@ static enum MHD_Result get_record(struct MHD_Connection *c)
 	snprintf(body, sizeof(body),
 		 "{\"id\":\"%s\",\"cached\":true,\"bytes\":%u}", id,
 		 EMR_RECORD_BYTES);
-	return reply(c, 200, "application/json", body);
+	return ex_reply(c, 200, "application/json", body);
 }
 
 static enum MHD_Result get_stats(struct MHD_Connection *c)
@@ -83,7 +69,7 @@ static enum MHD_Result get_stats(struct MHD_Connection *c)
 	emr_cache_stats(&records, &bytes);
 	snprintf(body, sizeof(body), "{\"records\":%zu,\"bytes\":%zu}", records,
 		 bytes);
-	return reply(c, 200, "application/json", body);
+	return ex_reply(c, 200, "application/json", body);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
@@ -94,7 +80,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_error(c, 405, "use GET");
 	if (!strcmp(url, "/healthz"))
-		return reply(c, 200, "text/plain", "ok\n");
+		return ex_reply(c, 200, "text/plain", "ok\n");
 	if (!strcmp(url, "/cache/emr"))
 		return get_record(c);
 	if (!strcmp(url, "/cache/stats"))

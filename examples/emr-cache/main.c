@@ -9,6 +9,7 @@
  * stops it.
  */
 #include "emr_cache.h"
+#include "example.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -19,19 +20,6 @@
 #include <unistd.h>
 
 #define DEFAULT_PORT 8889
-
-static int stop_pipe[2] = {-1, -1};
-
-/* Signal handlers may only write(); main reads the pipe. */
-static void on_stop(int sig)
-{
-	char c = (char)sig;
-	int saved = errno;
-
-	if (write(stop_pipe[1], &c, 1) < 0)
-		c = 0;
-	errno = saved;
-}
 
 static void usage(FILE *out)
 {
@@ -45,18 +33,15 @@ static void usage(FILE *out)
 /* Returns 0, 1 for --help, or -1 after printing why. */
 static int parse_args(int argc, char **argv, long *port)
 {
-	char *end;
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return 1;
-		if (!strcmp(argv[i], "--port") && i + 1 < argc) {
-			errno = 0;
-			*port = strtol(argv[++i], &end, 10);
-			if (!errno && !*end && *argv[i] && *port >= 0 &&
-			    *port <= 65535)
-				continue;
+		if (!strcmp(argv[i], "--port") && i + 1 < argc &&
+		    ex_parse_long(argv[i + 1], 0, 65535, port) == 0) {
+			i++;
+			continue;
 		}
 		fprintf(stderr, "emr-cache: bad argument '%s'; see --help\n",
 			argv[i]);
@@ -67,24 +52,18 @@ static int parse_args(int argc, char **argv, long *port)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = {.sa_handler = on_stop};
 	struct MHD_Daemon *d;
 	long port = DEFAULT_PORT;
 	int rc = parse_args(argc, argv, &port);
-	char c;
 
 	if (rc) {
 		usage(rc > 0 ? stdout : stderr);
 		return rc > 0 ? 0 : 2;
 	}
-	if (pipe(stop_pipe) < 0) {
+	if (ex_catch_stop() < 0) {
 		perror("emr-cache: pipe");
 		return 1;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	d = emr_http_start((unsigned)port);
 	if (!d) {
@@ -96,8 +75,7 @@ int main(int argc, char **argv)
 	       MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port);
 	fflush(stdout);
 
-	while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
-		;
+	ex_wait_for_stop();
 	MHD_stop_daemon(d);
 	fprintf(stderr, "emr-cache: stopped\n");
 	return 0;

@@ -13,6 +13,7 @@
  * (and fails on some, see examples/data-storage/storage.c).
  */
 #include "epro_api.h"
+#include "example.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -24,27 +25,6 @@
 #include <triage.h>
 
 #define BODY_MAX (64 * 1024)
-
-struct request {
-	char *body;
-	size_t len;
-	bool too_big;
-};
-
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-			     const char *type, const char *body)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result rc;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
 
 /* Answers {"<key>": text, "requestId": id}. */
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
@@ -60,9 +40,9 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
 		out = cJSON_PrintUnformatted(obj);
 	cJSON_Delete(obj);
 	if (!out)
-		return reply(c, 500, "application/json",
-			     "{\"error\":\"out of memory\"}");
-	rc = reply(c, status, "application/json", out);
+		return ex_reply(c, 500, "application/json",
+				"{\"error\":\"out of memory\"}");
+	rc = ex_reply(c, status, "application/json", out);
 	cJSON_free(out);
 	return rc;
 }
@@ -92,7 +72,7 @@ static bool well_formed(const cJSON *doc)
 
 /* Stores the report through data-storage and answers the patient. */
 static enum MHD_Result submit(struct MHD_Connection *c, struct epro_config *cfg,
-			      const struct request *req, const cJSON *doc,
+			      const struct ex_body *req, const cJSON *doc,
 			      struct triage_span *span, const char *id)
 {
 	const cJSON *patient =
@@ -104,7 +84,7 @@ static enum MHD_Result submit(struct MHD_Connection *c, struct epro_config *cfg,
 	    TRIAGE_LOG_INFO,
 	    TRIAGE_FIELDS(TRIAGE_STR("patientId", patient->valuestring)),
 	    "report received");
-	status = storage_post(cfg, req->body, req->len, why, sizeof(why));
+	status = storage_post(cfg, req->data, req->len, why, sizeof(why));
 	if (status >= 200 && status < 300) {
 		triage_info("report stored");
 		return answer(c, 201, "status", "stored", id);
@@ -122,7 +102,7 @@ static enum MHD_Result submit(struct MHD_Connection *c, struct epro_config *cfg,
 /* POST /report once its body has arrived: one SERVER span around it. */
 static enum MHD_Result post_report(struct MHD_Connection *c,
 				   struct epro_config *cfg,
-				   const struct request *req)
+				   const struct ex_body *req)
 {
 	struct triage_span *span = triage_span_from_mhd(c, "POST /report");
 	cJSON *doc = NULL;
@@ -132,7 +112,7 @@ static enum MHD_Result post_report(struct MHD_Connection *c,
 	request_id(span, id);
 	if (!req->too_big)
 		doc =
-		    cJSON_ParseWithLength(req->body ? req->body : "", req->len);
+		    cJSON_ParseWithLength(req->data ? req->data : "", req->len);
 	if (well_formed(doc)) {
 		rc = submit(c, cfg, req, doc, span, id);
 	} else {
@@ -147,31 +127,13 @@ static enum MHD_Result post_report(struct MHD_Connection *c,
 	return rc;
 }
 
-static void append_body(struct request *req, const char *data, size_t n)
-{
-	char *p;
-
-	if (req->too_big || req->len + n > BODY_MAX) {
-		req->too_big = true;
-		return;
-	}
-	p = realloc(req->body, req->len + n + 1);
-	if (!p) {
-		req->too_big = true;
-		return;
-	}
-	memcpy(p + req->len, data, n);
-	req->body = p;
-	req->len += n;
-}
-
 static void completed(void *cls, struct MHD_Connection *c, void **state,
 		      enum MHD_RequestTerminationCode why)
 {
-	struct request *req = *state;
+	struct ex_body *req = *state;
 
 	if (req) {
-		free(req->body);
+		ex_body_free(req);
 		free(req);
 		*state = NULL;
 	}
@@ -182,22 +144,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *version, const char *upload,
 			      size_t *upload_len, void **state)
 {
-	struct request *req = *state;
+	struct ex_body *req = *state;
 
 	if (!strcmp(url, "/healthz"))
-		return reply(c, 200, "text/plain", "ok\n");
+		return ex_reply(c, 200, "text/plain", "ok\n");
 	if (strcmp(url, "/report"))
-		return reply(c, 404, "application/json",
-			     "{\"error\":\"no such route; try POST /report\"}");
+		return ex_reply(
+		    c, 404, "application/json",
+		    "{\"error\":\"no such route; try POST /report\"}");
 	if (strcmp(method, "POST"))
-		return reply(c, 405, "application/json",
-			     "{\"error\":\"use POST\"}");
+		return ex_reply(c, 405, "application/json",
+				"{\"error\":\"use POST\"}");
 	if (!req) {
-		*state = calloc(1, sizeof(struct request));
+		*state = calloc(1, sizeof(struct ex_body));
 		return *state ? MHD_YES : MHD_NO;
 	}
 	if (*upload_len) {
-		append_body(req, upload, *upload_len);
+		ex_body_append(req, upload, *upload_len, BODY_MAX);
 		*upload_len = 0;
 		return MHD_YES;
 	}

@@ -13,6 +13,7 @@
  * SIGINT stops it.
  */
 #include "epro_api.h"
+#include "example.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -27,28 +28,6 @@
 #define DEFAULT_PORT 8080
 #define DEFAULT_STORAGE "http://127.0.0.1:8081"
 
-static int stop_pipe[2] = {-1, -1};
-
-static void on_stop(int sig)
-{
-	char c = (char)sig;
-	int saved = errno;
-
-	if (write(stop_pipe[1], &c, 1) < 0)
-		c = 0;
-	errno = saved;
-}
-
-static int parse_port(const char *s, long *port)
-{
-	char *end;
-
-	errno = 0;
-	*port = s ? strtol(s, &end, 10) : -1;
-	return s && !errno && *s && !*end && *port >= 0 && *port <= 65535 ? 0
-									  : -1;
-}
-
 /* Returns 0, 1 for --help, or -1 after printing why. */
 static int parse_args(int argc, char **argv, long *port,
 		      struct epro_config *cfg)
@@ -60,7 +39,8 @@ static int parse_args(int argc, char **argv, long *port,
 
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return 1;
-		if (!strcmp(argv[i], "--port") && parse_port(next, port) == 0)
+		if (!strcmp(argv[i], "--port") &&
+		    ex_parse_long(next, 0, 65535, port) == 0)
 			i++;
 		else if (!strcmp(argv[i], "--storage") && next &&
 			 !strncmp(next, "http", 4))
@@ -78,11 +58,9 @@ static int parse_args(int argc, char **argv, long *port,
 int main(int argc, char **argv)
 {
 	static struct epro_config cfg = {.storage = DEFAULT_STORAGE};
-	struct sigaction sa = {.sa_handler = on_stop};
 	struct MHD_Daemon *d;
 	long port = DEFAULT_PORT;
 	int rc = parse_args(argc, argv, &port, &cfg);
-	char c;
 
 	if (rc) {
 		fprintf(rc > 0 ? stdout : stderr,
@@ -94,12 +72,8 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	}
 	setenv("TRIAGE_SERVICE_NAME", "epro-api", 0);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) || pipe(stop_pipe) < 0)
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) || ex_catch_stop() < 0)
 		return 1;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	d = epro_http_start(&cfg, (unsigned)port);
 	if (!d) {
@@ -114,8 +88,7 @@ int main(int argc, char **argv)
 	printf("listening on 127.0.0.1:%ld\n", port);
 	fflush(stdout);
 
-	while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
-		;
+	ex_wait_for_stop();
 	MHD_stop_daemon(d);
 	triage_info("stopped");
 	triage_log_flush();

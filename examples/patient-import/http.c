@@ -10,6 +10,7 @@
  * keeps a core busy.
  */
 #include "patient_import.h"
+#include "example.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -22,32 +23,6 @@
 
 #define BODY_MAX (1024 * 1024)
 
-/* A request body as it arrives. */
-struct request {
-	char *body;
-	size_t len;
-	bool too_big;
-};
-
-/* Queues an answer; `allow` lists the methods of a 405, else NULL. */
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-			     const char *type, const char *body,
-			     const char *allow)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result rc;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	if (allow)
-		MHD_add_response_header(r, "Allow", allow);
-	rc = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return rc;
-}
-
 /* Answers a JSON object; takes ownership of `obj`. */
 static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status,
 				  cJSON *obj)
@@ -57,9 +32,9 @@ static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status,
 
 	cJSON_Delete(obj);
 	if (!text)
-		return reply(c, 500, "application/json",
-			     "{\"error\":\"out of memory\"}", NULL);
-	rc = reply(c, status, "application/json", text, NULL);
+		return ex_reply_allow(c, 500, "application/json",
+				      "{\"error\":\"out of memory\"}", NULL);
+	rc = ex_reply_allow(c, status, "application/json", text, NULL);
 	cJSON_free(text);
 	return rc;
 }
@@ -121,7 +96,7 @@ static enum MHD_Result import_batch(struct MHD_Connection *c,
 /* POST /import/data once its whole body has arrived. */
 static enum MHD_Result import_data(struct MHD_Connection *c,
 				   struct import_config *cfg,
-				   const struct request *req)
+				   const struct ex_body *req)
 {
 	const cJSON *id;
 	cJSON *doc;
@@ -129,7 +104,7 @@ static enum MHD_Result import_data(struct MHD_Connection *c,
 
 	if (req->too_big)
 		return reply_error(c, 413, "body is larger than 1 MiB");
-	doc = cJSON_ParseWithLength(req->body ? req->body : "", req->len);
+	doc = cJSON_ParseWithLength(req->data ? req->data : "", req->len);
 	if (!cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
 		return reply_error(c, 400, "body is not a JSON object");
@@ -145,25 +120,6 @@ static enum MHD_Result import_data(struct MHD_Connection *c,
 	return rc;
 }
 
-/* Collects a body piece by piece; drops what is past BODY_MAX. */
-static void append_body(struct request *req, const char *data, size_t n)
-{
-	char *p;
-
-	if (req->too_big || req->len + n > BODY_MAX) {
-		req->too_big = true;
-		return;
-	}
-	p = realloc(req->body, req->len + n + 1);
-	if (!p) {
-		req->too_big = true;
-		return;
-	}
-	memcpy(p + req->len, data, n);
-	req->body = p;
-	req->len += n;
-}
-
 /* Counts an import from its first byte until its answer is sent. */
 static void import_begin(struct import_config *cfg)
 {
@@ -177,11 +133,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 		      enum MHD_RequestTerminationCode why)
 {
 	struct import_config *cfg = cls;
-	struct request *req = *state;
+	struct ex_body *req = *state;
 
 	if (!req)
 		return;
-	free(req->body);
+	ex_body_free(req);
 	free(req);
 	*state = NULL;
 	pthread_mutex_lock(&cfg->lock);
@@ -195,30 +151,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *version, const char *upload,
 			      size_t *upload_len, void **state)
 {
-	struct request *req = *state;
+	struct ex_body *req = *state;
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 
 	if (!strcmp(url, "/healthz"))
-		return get ? reply(c, 200, "text/plain", "ok\n", NULL)
-			   : reply(c, 405, "text/plain", "use GET\n",
-				   "GET, HEAD");
+		return get ? ex_reply_allow(c, 200, "text/plain", "ok\n", NULL)
+			   : ex_reply_allow(c, 405, "text/plain", "use GET\n",
+					    "GET, HEAD");
 	if (strcmp(url, "/import/data"))
 		return reply_error(c, 404,
 				   "no such route; try POST "
 				   "/import/data or GET /healthz");
 	if (strcmp(method, "POST"))
-		return reply(c, 405, "application/json",
-			     "{\"error\":\"use POST\"}", "POST");
+		return ex_reply_allow(c, 405, "application/json",
+				      "{\"error\":\"use POST\"}", "POST");
 
 	if (!req) {
-		*state = calloc(1, sizeof(struct request));
+		*state = calloc(1, sizeof(struct ex_body));
 		if (!*state)
 			return MHD_NO;
 		import_begin(cls);
 		return MHD_YES;
 	}
 	if (*upload_len) {
-		append_body(req, upload, *upload_len);
+		ex_body_append(req, upload, *upload_len, BODY_MAX);
 		*upload_len = 0;
 		return MHD_YES;
 	}

@@ -10,6 +10,7 @@
  * stops it cleanly, cutting a running import short.
  */
 #include "patient_import.h"
+#include "example.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -24,19 +25,6 @@
 #define DEFAULT_WORK 100000L /* some 5 s a batch: the work is n^2 */
 #define MAX_WORK 1000000L
 
-static int stop_pipe[2] = {-1, -1};
-
-/* Signal handlers may only write(); main reads the pipe. */
-static void on_stop(int sig)
-{
-	char c = (char)sig;
-	int saved = errno;
-
-	if (write(stop_pipe[1], &c, 1) < 0)
-		c = 0;
-	errno = saved;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -46,21 +34,6 @@ static void usage(FILE *out)
 		"  --work N  records scored per batch (default %ld, at "
 		"most %ld)\n",
 		DEFAULT_PORT, DEFAULT_WORK, MAX_WORK);
-}
-
-static int parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* Returns 0, 1 for --help, or -1 after printing why. */
@@ -74,10 +47,10 @@ static int parse_args(int argc, char **argv, long *port, long *work)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return 1;
 		if (!strcmp(argv[i], "--port") &&
-		    parse_long(next, 0, 65535, port) == 0)
+		    ex_parse_long(next, 0, 65535, port) == 0)
 			i++;
 		else if (!strcmp(argv[i], "--work") &&
-			 parse_long(next, 1, MAX_WORK, work) == 0)
+			 ex_parse_long(next, 1, MAX_WORK, work) == 0)
 			i++;
 		else {
 			fprintf(stderr,
@@ -88,28 +61,6 @@ static int parse_args(int argc, char **argv, long *port, long *work)
 		}
 	}
 	return 0;
-}
-
-/* Takes SIGTERM and SIGINT from now on, before anyone can send them. */
-static int catch_stop(void)
-{
-	struct sigaction sa = {.sa_handler = on_stop};
-
-	if (pipe(stop_pipe) < 0)
-		return -1;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	return 0;
-}
-
-static void wait_for_stop(void)
-{
-	char c;
-
-	while (read(stop_pipe[0], &c, 1) < 0 && errno == EINTR)
-		;
 }
 
 int main(int argc, char **argv)
@@ -125,7 +76,7 @@ int main(int argc, char **argv)
 	}
 	cfg.work = work;
 	atomic_init(&cfg.stop, false);
-	if (catch_stop() < 0) {
+	if (ex_catch_stop() < 0) {
 		perror("patient-import: pipe");
 		return 1;
 	}
@@ -141,7 +92,7 @@ int main(int argc, char **argv)
 	       MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port);
 	fflush(stdout);
 
-	wait_for_stop();
+	ex_wait_for_stop();
 	import_http_stop(d, &cfg);
 	fprintf(stderr, "patient-import: stopped\n");
 	return 0;
