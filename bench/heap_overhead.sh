@@ -22,6 +22,8 @@
 # the samples included), alternating runs, medians.
 #
 # usage: bench/heap_overhead.sh BUILD_DIR [ROUNDS]
+#        ANCHORS=0 skips the table with gperftools and heaptrack (minutes
+#        a run) and keeps the paired runs against no profiler.
 set -euo pipefail
 B=${1:-build}
 rounds=${2:-7}
@@ -57,8 +59,10 @@ run() {
 }
 
 modes="none triage tcmalloc gperf heaptrack"
+[ "${ANCHORS:-1}" = 0 ] && rounds_anchor=0 || rounds_anchor=$rounds
 echo "heap_workload, $requests requests per thread, medians of $rounds alternating runs"
 printf '%-10s %7s %10s %10s %10s %10s\n' config threads work_ms overhead cpu_ms overhead
+if [ "$rounds_anchor" -gt 0 ]; then
 for th in 1 2; do
 	for m in $modes; do : >"$work/$m"; : >"$work/$m.cpu"; done
 	for r in $(seq "$rounds"); do
@@ -89,6 +93,7 @@ for th in 1 2; do
 		}'
 	done
 done
+fi
 
 # The anchors take minutes a run, so the table above has few rounds.
 # triage against no profiler alone, in many more back-to-back pairs:
