@@ -16,15 +16,23 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* In the child: exec, or send errno up the pipe and exit. */
 static void __attribute__((noreturn))
-exec_child(char **argv, int errfd, const sigset_t *mask)
+exec_child(char **argv, int errfd, const sigset_t *mask, pid_t parent)
 {
 	char sock[PATH_MAX], pid[16];
 	int e;
+
+	/* A SIGKILL of `triage run` leaves nothing to forward; the program
+	 * then gets SIGTERM rather than run on unseen, holding its port.
+	 * The check after covers a parent that died before the prctl. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		kill(getpid(), SIGTERM);
 
 	if (cli_agent_socket(getpid(), sock, sizeof(sock)) == 0)
 		unlink(sock);
@@ -54,6 +62,7 @@ static int exec_result(int fd)
 int run_spawn(char **argv, pid_t *pid)
 {
 	sigset_t old;
+	pid_t self = getpid();
 	int fds[2], e;
 
 	if (pipe2(fds, O_CLOEXEC) < 0)
@@ -71,7 +80,7 @@ int run_spawn(char **argv, pid_t *pid)
 	}
 	if (*pid == 0) {
 		close(fds[0]);
-		exec_child(argv, fds[1], &old);
+		exec_child(argv, fds[1], &old, self);
 	}
 	close(fds[1]);
 	run_forward_to(*pid);

@@ -42,6 +42,19 @@ for sig in INT TERM HUP QUIT; do
 	check_grep "SIG$sig is forwarded: the child caught it" "^caught $num\$" "$out"
 done
 
+# A SIGKILL of triage, which it cannot forward, still ends the program.
+out=$SCRATCH/orphan
+"$TRIAGE" run -- sh -c 'echo "child $$"; exec sleep 600' >"$out" 2>"$err" &
+pid=$!
+STARTED+=("$pid")
+wait_until 10 grep -q '^child ' "$out"
+child=$(sed -n 's/^child //p' "$out")
+STARTED+=("$child")
+kill -KILL "$pid"
+wait_until 10 sh -c "! kill -0 $child 2>/dev/null"
+check "the program ends when triage run is killed" gone \
+	"$(kill -0 "$child" 2>/dev/null && echo running || echo gone)"
+
 # The agent is preloaded by absolute path, and flags become TRIAGE_*,
 # overriding the environment.
 agent=$(realpath "$BUILD/lib/libtriage.so")

@@ -12,6 +12,7 @@ wait_for 10 grep -q '^listening on ' "$WORK/svc.out" || fail "service did not st
 wait_for 10 grep -q '^triage: agent for ' "$WORK/svc.err" ||
 	fail "no agent: $(cat "$WORK/svc.err")"
 pid=$(sed -n 's/^triage: agent for .* (pid \([0-9]*\)).*/\1/p' "$WORK/svc.err")
+STARTED+=("$pid")
 port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/svc.out")
 
 curl -s -o "$WORK/import.json" -X POST --data '{"batchId": "e2e-1"}' \
