@@ -17,6 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <limits.h>
+#include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #if defined(__has_feature)
@@ -313,6 +317,85 @@ static void json_line(void **state)
 	free(o.p);
 }
 
+/* The line's last field, `,"key":"value"`, as the general escaper
+ * writes it. */
+static char *field_expected(const char *key, const char *value)
+{
+	struct lg_out o = {.grow = lg_heap_grow};
+
+	LG_PUT_LIT(&o, ",\"");
+	lg_escape(&o, key, strlen(key), LG_ESC_JSON);
+	LG_PUT_LIT(&o, "\":\"");
+	lg_escape(&o, value, strlen(value), LG_ESC_JSON);
+	LG_PUT_LIT(&o, "\"}\n");
+	text(&o);
+	return o.p;
+}
+
+/* One line with the single field key=value; checks its end. */
+static void check_field(const char *key, const char *value)
+{
+	struct lg_config cfg = {.service_json = ""};
+	struct triage_log_field f[] = {TRIAGE_STR(key, value)};
+	char scratch[64], *want = field_expected(key, value);
+	struct lg_out o = {.grow = lg_heap_grow};
+	struct lg_cache c = {.scratch = scratch, .scratch_len = 64};
+	struct lg_line l = {.level = TRIAGE_LOG_INFO,
+			    .file = "t.c",
+			    .fields = f,
+			    .nfields = 1,
+			    .fmt = "x"};
+	size_t n, w = strlen(want);
+
+	format_json(&o, &cfg, &c, &l);
+	n = strlen(text(&o));
+	assert_true(n >= w);
+	if (strcmp(o.p + n - w, want))
+		fail_msg("key \"%s\" value \"%s\": line %s", key, value, o.p);
+	free(o.p);
+	free(want);
+}
+
+/*
+ * Short plain keys and values take a one-pass copy, others the general
+ * escaper: every length around the short limits, a byte to escape at
+ * every place, and each string ending on the last byte of a page whose
+ * next page is not mapped, so that a read past its end would fault.
+ */
+static void fields_word_at_a_time(void **state)
+{
+	static const char special[] = {'"', '\\', '\n', '\x01', '\x7f'};
+	long page = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *end = map + page, other[8] = "v";
+	size_t len, at, k;
+
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(end, (size_t)page, PROT_NONE), 0);
+	for (len = 0; len <= 80; len++) {
+		char *s = end - len - 1;
+
+		for (at = 0; at <= len; at++) {
+			for (k = 0; k < sizeof(special); k++) {
+				memset(s, 'a' + (int)(len % 26), len);
+				s[len] = '\0';
+				if (at < len)
+					s[at] = special[k];
+				check_field(s, other);
+				check_field(len ? s + len - 1 : s, s);
+				if (at == len)
+					break;
+			}
+		}
+	}
+	/* UTF-8 stays as it is, an invalid byte does not. */
+	strcpy(end - 12, "caf\xc3\xa9 \xff bar");
+	check_field("k", end - 12);
+	check_field(end - 12, "v");
+	munmap(map, 2 * (size_t)page);
+}
+
 static void clear_env(void)
 {
 	static const char *const vars[] = {
@@ -425,10 +508,15 @@ static void no_allocation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(escaping),	     cmocka_unit_test(integers),
-	    cmocka_unit_test(doubles),	     cmocka_unit_test(timestamps),
-	    cmocka_unit_test(conversions),   cmocka_unit_test(callers),
-	    cmocka_unit_test(json_line),     cmocka_unit_test(options),
+	    cmocka_unit_test(escaping),
+	    cmocka_unit_test(integers),
+	    cmocka_unit_test(doubles),
+	    cmocka_unit_test(timestamps),
+	    cmocka_unit_test(conversions),
+	    cmocka_unit_test(callers),
+	    cmocka_unit_test(json_line),
+	    cmocka_unit_test(fields_word_at_a_time),
+	    cmocka_unit_test(options),
 	    cmocka_unit_test(no_allocation),
 	};
 
