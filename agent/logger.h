@@ -293,8 +293,10 @@ void lg_output_start(void);
 
 struct lg_file {
 	int fd;
-	long long size; /* bytes in the current file */
-	time_t day_end; /* the local midnight that ends its day */
+	long long size;	    /* bytes in the current file */
+	long long reserved; /* blocks allocated up to here; LLONG_MAX
+			     * when the file takes no reservation */
+	time_t day_end;	    /* the local midnight that ends its day */
 };
 
 /* True when `f` is due for rotation under `cfg` at `now`. */
@@ -311,6 +313,13 @@ int lg_rotate(const struct lg_config *cfg, struct lg_file *f, time_t now);
 
 /* Opens (creating) the file for appending; fills `f`. */
 int lg_file_open(const char *path, struct lg_file *f, time_t now);
+
+/* Has the file's blocks allocated ahead of the next `n` bytes, a
+ * mebibyte at a time, without changing its size. */
+void lg_file_reserve(struct lg_file *f, size_t n);
+
+/* Gives back the blocks reserved past the file's end. */
+void lg_file_trim(const struct lg_file *f);
 
 /* Removes backups beyond what `cfg` keeps; returns how many. */
 int lg_prune(const struct lg_config *cfg, time_t now);

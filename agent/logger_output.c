@@ -118,6 +118,7 @@ static int output_writev(struct iovec *iov, int cnt, uint32_t lines)
 		if (lg_rotate_due(out_cfg, &file, now) &&
 		    lg_rotate(out_cfg, &file, now) == 0)
 			atomic_store(&out_fd, file.fd);
+		lg_file_reserve(&file, total);
 	}
 	done = write_all(atomic_load(&out_fd), iov, cnt);
 	if (done < total) {
@@ -167,8 +168,10 @@ int lg_output_open(const struct lg_config *cfg)
 	if (err)
 		return err;
 	pthread_mutex_lock(&out_lock);
-	if (file.fd >= 0)
+	if (file.fd >= 0) {
+		lg_file_trim(&file);
 		close(file.fd);
+	}
 	file = f;
 	out_cfg = cfg;
 	atomic_store(&out_fd, cfg->std_fd < 0 ? f.fd : cfg->std_fd);

@@ -396,6 +396,44 @@ static void fields_word_at_a_time(void **state)
 	munmap(map, 2 * (size_t)page);
 }
 
+/* Blocks are reserved ahead of the writes without moving the size,
+ * and rotation's trim gives them back. */
+static void file_reserve(void **state)
+{
+	char path[] = "/tmp/test_logger.XXXXXX";
+	struct lg_file f, dev;
+	struct stat st;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(lg_file_open(path, &f, time(NULL)), 0);
+	assert_int_equal(f.reserved, 0);
+	lg_file_reserve(&f, 100);
+	assert_int_equal(write(f.fd, "0123456789", 10), 10);
+	f.size += 10;
+	assert_int_equal(fstat(f.fd, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	if (f.reserved != LLONG_MAX) {
+		/* The file system could: a mebibyte and more is there. */
+		assert_true(f.reserved >= 100 + (1 << 20));
+		assert_true((long long)st.st_blocks * 512 >= 1 << 20);
+		lg_file_trim(&f);
+		assert_int_equal(fstat(f.fd, &st), 0);
+		assert_int_equal(st.st_size, 10);
+		assert_true((long long)st.st_blocks * 512 < 64 * 1024);
+	}
+	close(f.fd);
+	unlink(path);
+
+	/* Not a regular file: nothing is reserved, nothing trimmed. */
+	assert_int_equal(lg_file_open("/dev/null", &dev, time(NULL)), 0);
+	assert_int_equal(dev.reserved, LLONG_MAX);
+	lg_file_reserve(&dev, 100);
+	lg_file_trim(&dev);
+	close(dev.fd);
+}
+
 static void clear_env(void)
 {
 	static const char *const vars[] = {
@@ -516,6 +554,7 @@ int main(void)
 	    cmocka_unit_test(callers),
 	    cmocka_unit_test(json_line),
 	    cmocka_unit_test(fields_word_at_a_time),
+	    cmocka_unit_test(file_reserve),
 	    cmocka_unit_test(options),
 	    cmocka_unit_test(no_allocation),
 	};
