@@ -43,7 +43,8 @@ static void usage(FILE *out)
 		"Starts PROG with the triage agent (libtriage.so) preloaded "
 		"and prints where\nthe agent serves /debug/pprof. Signals "
 		"sent to triage (INT, TERM, HUP, QUIT)\ngo to PROG; triage "
-		"exits with PROG's status, 128+N if signal N killed it.\n\n"
+		"exits with PROG's status, 128+N if signal N killed it.\n"
+		"If triage itself is killed, PROG gets SIGTERM.\n\n"
 		"options:\n");
 	cli_flags_print(out, run_flags, "--");
 	fprintf(out,
