@@ -1,9 +1,8 @@
 # run_forwarding.sh - `triage run` stands in for its program: the exit
 # status comes back (128+N for signal N), signals sent to triage reach
 # the program (and SIGKILL of triage ends it), the agent is preloaded
-# with the flags as TRIAGE_*
-# variables, and it says where the agent listens once the socket is
-# there.
+# with the flags as TRIAGE_* variables, and it says where the agent
+# listens once the socket is there.
 source "$(dirname "$0")/cli_helpers.bash"
 
 sigcatch=$BUILD/tests/cli_sigcatch
