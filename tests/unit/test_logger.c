@@ -16,11 +16,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <limits.h>
-#include <time.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__has_feature)
@@ -362,7 +362,7 @@ static void check_field(const char *key, const char *value)
  * every place, and each string ending on the last byte of a page whose
  * next page is not mapped, so that a read past its end would fault.
  */
-static void fields_word_at_a_time(void **state)
+static void fields_every_length(void **state)
 {
 	static const char special[] = {'"', '\\', '\n', '\x01', '\x7f'};
 	long page = sysconf(_SC_PAGESIZE);
@@ -553,7 +553,7 @@ int main(void)
 	    cmocka_unit_test(conversions),
 	    cmocka_unit_test(callers),
 	    cmocka_unit_test(json_line),
-	    cmocka_unit_test(fields_word_at_a_time),
+	    cmocka_unit_test(fields_every_length),
 	    cmocka_unit_test(file_reserve),
 	    cmocka_unit_test(options),
 	    cmocka_unit_test(no_allocation),
