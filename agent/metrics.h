@@ -9,10 +9,15 @@
  * of the "retired" shard that keeps what exited threads counted.
  *
  * A shard is a table of chunks of METRICS_CHUNK_CELLS cells (4 KiB),
- * allocated when the thread first updates a series in that chunk. Cells
- * are doubles: a counter has one, a histogram one per bucket (the +Inf
- * bucket included) and one for the sum. Gauges hold one value in their
- * series, updated atomically, since "set" has no per-thread meaning.
+ * allocated when the thread first updates a series in that chunk. A
+ * series' cells are counts (64-bit integers) and, last, one sum (a
+ * double): a counter has its increments and the sum of its adds, a
+ * histogram a count per bucket (the +Inf bucket included) and the sum
+ * of what it observed. Counts are integers because an integer add is
+ * the cheapest update there is (the increment is inlined into the
+ * host, triage.h), and a count stays exact. Gauges hold one value in
+ * their series, updated atomically, since "set" has no per-thread
+ * meaning.
  *
  * One mutex (metrics_lock) guards the registry, the list of shards and
  * their chunk tables; the update fast path never takes it.
@@ -26,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define METRICS_CHUNK_SHIFT 9
 #define METRICS_CHUNK_CELLS (1u << METRICS_CHUNK_SHIFT)
@@ -41,6 +47,7 @@ struct metrics_family;
  * public handles (struct triage_metric_counter, ...) are series.
  */
 struct metrics_series {
+	uint64_t where; /* first cell, for triage.h */
 	uint32_t off;	/* first cell; unused by gauges */
 	uint64_t gauge; /* a gauge's value, the bits of a double */
 	struct metrics_family *fam;
@@ -82,6 +89,8 @@ struct triage_metric_gauge {
 struct triage_metric_histogram {
 	struct metrics_series s;
 };
+_Static_assert(offsetof(struct triage_metric_counter, s.where) == 0,
+	       "triage.h's inline increment reads a counter's first bytes");
 
 extern pthread_mutex_t metrics_lock;
 
@@ -113,42 +122,60 @@ bool metrics_valid_utf8(const char *s, size_t *bad);
 
 /* --- metrics_shard.c --- */
 
-/* Reserves `n` cells in every shard; returns the first offset. Under
- * the lock. TRIAGE_ENOMEM past the offset space. */
+/* Reserves `n` cells in every shard, n - 1 counts and a sum; returns
+ * the first offset. Under the lock. TRIAGE_ENOMEM past the offset
+ * space. */
 int metrics_cells_reserve(uint32_t n, uint32_t *off);
 
 /* The cells of all shards summed, indexed by offset; `*n` of them. The
  * caller holds the lock and frees the array. NULL when out of memory. */
 double *metrics_cells_sum(uint32_t *n);
 
-/* What the fast path does when the thread's chunk is not there. */
-void metrics_cell_add_slow(uint32_t off, double v);
+/* The calling thread's cell `off`, its chunk made if need be: what
+ * the fast paths fall back on. NULL (warned once) when memory runs out;
+ * the update is lost. */
+uint64_t *metrics_cell_make(uint32_t off);
 
-/* The calling thread's cells (fast path state). */
+/* The calling thread's cells (fast path state). triage.h's inline
+ * increment reads triage_metric_chunks_, a copy of the table's first
+ * TRIAGE_METRIC_FAST_CHUNKS_ entries at a fixed place in the thread. */
+uint64_t metrics_where(uint32_t off);
 struct metrics_tls {
-	double **chunks;
+	uint64_t **chunks;
 	uint32_t nchunks;
 };
 extern METRICS_TLS struct metrics_tls metrics_tls;
 
-/* Adds `v` to the calling thread's cell `off`: the hot path. The owner
- * is the only writer; relaxed atomics keep the scraper's reads defined
- * and compile to plain moves. */
-static inline void metrics_cell_add(uint32_t off, double v)
+/* The calling thread's cell `off`, or NULL when its chunk is not there
+ * yet. The owner is the only writer; relaxed atomics keep the
+ * scraper's reads defined and compile to plain moves. */
+static inline uint64_t *metrics_cell(uint32_t off)
 {
 	uint32_t c = off >> METRICS_CHUNK_SHIFT;
-	double *chunk, cur;
+	uint64_t *chunk;
 
 	if (__builtin_expect(c < metrics_tls.nchunks, 1) &&
-	    __builtin_expect((chunk = metrics_tls.chunks[c]) != NULL, 1)) {
-		double *p = &chunk[off & (METRICS_CHUNK_CELLS - 1)];
+	    __builtin_expect((chunk = metrics_tls.chunks[c]) != NULL, 1))
+		return &chunk[off & (METRICS_CHUNK_CELLS - 1)];
+	return NULL;
+}
 
-		__atomic_load(p, &cur, __ATOMIC_RELAXED);
-		cur += v;
-		__atomic_store(p, &cur, __ATOMIC_RELAXED);
-		return;
-	}
-	metrics_cell_add_slow(off, v);
+static inline void metrics_count_bump(uint64_t *p, uint64_t n)
+{
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/* A sum cell holds a double's bits. */
+static inline void metrics_sum_bump(uint64_t *p, double v)
+{
+	uint64_t bits = __atomic_load_n(p, __ATOMIC_RELAXED);
+	double cur;
+
+	memcpy(&cur, &bits, sizeof(cur));
+	cur += v;
+	memcpy(&bits, &cur, sizeof(bits));
+	__atomic_store_n(p, bits, __ATOMIC_RELAXED);
 }
 
 /* --- metrics_text.c --- */

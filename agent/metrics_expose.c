@@ -62,7 +62,7 @@ static void write_family(struct metrics_buf *b, bool om,
 		} else if (f->kind == METRICS_COUNTER) {
 			metrics_write_sample(b, om, f->name, NULL, f->labels,
 					     s->values, f->nlabels, NULL, NULL,
-					     total[s->off]);
+					     total[s->off] + total[s->off + 1]);
 		} else {
 			write_histogram(b, om, f, s, total + s->off);
 		}

@@ -383,6 +383,7 @@ static struct metrics_series *series_new(struct metrics_family *f)
 		free(s);
 		return NULL;
 	}
+	s->where = metrics_where(s->off);
 	return s;
 }
 
@@ -423,7 +424,7 @@ static struct metrics_family *family_new(enum metrics_kind kind,
 			memcpy(f->bounds, bounds, nbounds * sizeof(double));
 		f->ncells = (uint32_t)nbounds + 2;
 	} else {
-		f->ncells = kind == METRICS_COUNTER ? 1 : 0;
+		f->ncells = kind == METRICS_COUNTER ? 2 : 0;
 	}
 	if (!f->name || !f->help || !f->labels ||
 	    (kind == METRICS_HISTOGRAM && !f->bounds)) {

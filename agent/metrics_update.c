@@ -15,18 +15,34 @@
 #include <string.h>
 
 /* A NULL handle (a failed _new or _with) is ignored: the host must not
- * crash over a metric. */
-TRIAGE_API void triage_metric_counter_inc(struct triage_metric_counter *c)
+ * crash over a metric. triage.h inlines this where it can; the name is
+ * in parentheses so that its macro does not replace it here. */
+TRIAGE_API void(triage_metric_counter_inc)(struct triage_metric_counter *c)
 {
-	if (__builtin_expect(c != NULL, 1))
-		metrics_cell_add(c->s.off, 1.0);
+	uint64_t *p;
+
+	if (__builtin_expect(c == NULL, 0))
+		return;
+	p = metrics_cell(c->s.off);
+	if (__builtin_expect(p == NULL, 0) &&
+	    (p = metrics_cell_make(c->s.off)) == NULL)
+		return;
+	metrics_count_bump(p, 1);
 }
 
+/* Adds go to the counter's sum cell, its second. */
 TRIAGE_API void triage_metric_counter_add(struct triage_metric_counter *c,
 					  double v)
 {
-	if (__builtin_expect(c != NULL, 1) && v > 0)
-		metrics_cell_add(c->s.off, v);
+	uint64_t *p;
+
+	if (__builtin_expect(c == NULL, 0) || !(v > 0))
+		return;
+	p = metrics_cell(c->s.off + 1);
+	if (__builtin_expect(p == NULL, 0) &&
+	    (p = metrics_cell_make(c->s.off + 1)) == NULL)
+		return;
+	metrics_sum_bump(p, v);
 }
 
 static double from_bits(uint64_t b)
@@ -88,40 +104,26 @@ static size_t bucket_of(const double *b, size_t n, double v)
 	return lo + !(b[lo] >= v);
 }
 
-static void cell_add(double *p, double v)
-{
-	double cur;
-
-	__atomic_load(p, &cur, __ATOMIC_RELAXED);
-	cur += v;
-	__atomic_store(p, &cur, __ATOMIC_RELAXED);
-}
-
 TRIAGE_API void
 triage_metric_histogram_observe(struct triage_metric_histogram *h, double v)
 {
 	const struct metrics_family *f;
-	uint32_t off, c;
-	double *chunk;
+	uint32_t off;
+	uint64_t *cells;
 	size_t i;
 
 	if (__builtin_expect(h == NULL, 0))
 		return;
 	f = h->s.fam;
 	off = h->s.off;
-	c = off >> METRICS_CHUNK_SHIFT;
 	i = bucket_of(f->bounds, f->nbounds, v);
 	/* A series never straddles chunks: one lookup finds its cells. */
-	if (__builtin_expect(c < metrics_tls.nchunks, 1) &&
-	    __builtin_expect((chunk = metrics_tls.chunks[c]) != NULL, 1)) {
-		double *cells = chunk + (off & (METRICS_CHUNK_CELLS - 1));
-
-		cell_add(&cells[i], 1.0);
-		cell_add(&cells[f->nbounds + 1], v);
+	cells = metrics_cell(off);
+	if (__builtin_expect(cells == NULL, 0) &&
+	    (cells = metrics_cell_make(off)) == NULL)
 		return;
-	}
-	metrics_cell_add_slow(off + (uint32_t)i, 1.0);
-	metrics_cell_add_slow(off + (uint32_t)f->nbounds + 1, v);
+	metrics_count_bump(&cells[i], 1);
+	metrics_sum_bump(&cells[f->nbounds + 1], v);
 }
 
 TRIAGE_API int triage_metric_exponential_buckets(double start, double factor,

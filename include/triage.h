@@ -511,6 +511,44 @@ triage_metric_counter_with(struct triage_metric_counter *family,
 /* Adds 1. */
 void triage_metric_counter_inc(struct triage_metric_counter *c);
 
+/*
+ * The increment is also inline, since a call alone costs more than the
+ * add. A counter starts with where its count cell is, in 64 bits: low,
+ * an index into a thread-local table of the thread's first chunks of
+ * cells; high, a byte offset in that chunk. The call above is the way
+ * when the table has no chunk there: a thread's first update in the
+ * chunk, or a series past the table, whose index is that of the last
+ * entry, always empty. Define TRIAGE_NO_INLINE to always call. The names
+ * ending in "_" are the library's, not API: they change with its soname.
+ */
+#define TRIAGE_METRIC_FAST_CHUNKS_ 32
+extern __thread uint64_t
+    *triage_metric_chunks_[TRIAGE_METRIC_FAST_CHUNKS_ + 1]
+    __attribute__((tls_model("initial-exec")));
+
+#if !defined(TRIAGE_NO_INLINE) && defined(__GNUC__)
+static inline void
+triage_metric_counter_inc_(struct triage_metric_counter *c)
+{
+	uint64_t where, *chunk, *p;
+
+	if (__builtin_expect(c != NULL, 1)) {
+		where = *(const uint64_t *)(const void *)c;
+		chunk = triage_metric_chunks_[(uint32_t)where];
+		if (__builtin_expect(chunk != NULL, 1)) {
+			/* Only this thread writes the cell; the relaxed
+			 * atomics are plain moves that a scrape reads whole. */
+			p = (uint64_t *)(void *)((char *)chunk + (where >> 32));
+			__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + 1,
+					 __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	(triage_metric_counter_inc)(c);
+}
+#define triage_metric_counter_inc(c) triage_metric_counter_inc_(c)
+#endif
+
 /* Adds `v`; a negative or NaN `v` is ignored (counters only go up). */
 void triage_metric_counter_add(struct triage_metric_counter *c, double v);
 

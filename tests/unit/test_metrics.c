@@ -564,6 +564,78 @@ static void null_and_fork(void **state)
 	free(text);
 }
 
+/* A counter's increments (inline, called, through a pointer) and its
+ * adds land in different cells; the exposition shows their total. */
+static void counts_and_sums(void **state)
+{
+	void (*inc)(struct triage_metric_counter *) = triage_metric_counter_inc;
+	struct triage_metric_counter *c;
+	char *text;
+	int i;
+
+	assert_int_equal(triage_metric_counter_new(&c, "mixed_total", "", NULL),
+			 0);
+	for (i = 0; i < 1000; i++)
+		triage_metric_counter_inc(c);
+	(triage_metric_counter_inc)(c);
+	inc(c);
+	triage_metric_counter_add(c, 0.25);
+	triage_metric_counter_add(c, 0.5);
+	text = expose(TRIAGE_METRIC_TEXT);
+	assert_non_null(strstr(text, "\nmixed_total 1002.75\n"));
+	free(text);
+}
+
+/* Increments a counter 1000 times, inline. */
+static void *inc_1000(void *arg)
+{
+	struct triage_metric_counter *c = arg;
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		triage_metric_counter_inc(c);
+	return NULL;
+}
+
+/*
+ * The inline increment's table covers a thread's first chunks of
+ * cells; a series past them (here after 40 histograms of a chunk each)
+ * goes through the call, in any thread, and counts the same.
+ */
+static void past_fast_table(void **state)
+{
+	struct triage_metric_histogram *h = NULL;
+	struct triage_metric_counter *far;
+	double bounds[TRIAGE_METRIC_MAX_BUCKETS];
+	char name[32], *text;
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < TRIAGE_METRIC_MAX_BUCKETS; i++)
+		bounds[i] = i + 1;
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "wide_%d", i);
+		assert_int_equal(
+		    triage_metric_histogram_new(&h, name, "", NULL, bounds,
+						TRIAGE_METRIC_MAX_BUCKETS),
+		    0);
+	}
+	assert_int_equal(triage_metric_counter_new(&far, "far_total", "", NULL),
+			 0);
+	/* The table index of the counter's cell is the empty last entry. */
+	assert_int_equal((uint32_t) * (const uint64_t *)(const void *)far,
+			 TRIAGE_METRIC_FAST_CHUNKS_);
+	assert_int_equal(pthread_create(&t, NULL, inc_1000, far), 0);
+	inc_1000(far);
+	pthread_join(t, NULL);
+	triage_metric_histogram_observe(h, 300);
+	text = expose(TRIAGE_METRIC_TEXT);
+	assert_int_equal((long)sample(text, "far_total"), 2000);
+	assert_int_equal((long)sample(text, "wide_39_bucket{le=\"256\"}"), 0);
+	assert_int_equal((long)sample(text, "wide_39_count"), 1);
+	free(text);
+}
+
 /* The middleware's path cap: past the limit, new paths are "other". */
 static void http_paths(void **state)
 {
@@ -600,6 +672,8 @@ int main(void)
 	    cmocka_unit_test(btime),
 	    cmocka_unit_test(null_and_fork),
 	    cmocka_unit_test(http_paths),
+	    cmocka_unit_test(counts_and_sums),
+	    cmocka_unit_test(past_fast_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
