@@ -12,8 +12,16 @@
  * update takes from the thread, shared cache lines included), so other
  * load on the machine does not count; with two threads, pinned to two
  * CPUs, both update the same metric at once and the figure is their
- * mean. triage is
- * linked as the shared library a service would load.
+ * mean. triage is linked as the shared library a service would load.
+ *
+ * "triage" is the increment as a service compiles it (inlined,
+ * triage.h) with the counter's handle in a local variable, as in a
+ * loop; "triage-global" the same with the handle read from a global
+ * each time, as a service that keeps its metrics in globals does;
+ * "triage-call" calls the library's function, as a program built with
+ * TRIAGE_NO_INLINE or another language's binding does. Every loop
+ * copies its handles to locals first, so that none reloads them from
+ * the closure.
  */
 #include "triage.h"
 
@@ -40,6 +48,7 @@ namespace {
 
 const int kSeries = 10000;
 double values[4096];
+struct triage_metric_counter *global_counter;
 
 double cpu_ns()
 {
@@ -259,15 +268,20 @@ int main(int argc, char **argv)
 
 		tc4[i] = triage_metric_counter_with(tfam4, v);
 	}
+	global_counter = tc;
 
 	std::vector<Impl> inc = {
-		{"triage", [&](long m) {
+		{"triage", [tc](long m) {
+			 struct triage_metric_counter *c = tc;
+
 			 for (long i = 0; i < m; i++)
-				 triage_metric_counter_inc(tc);
+				 triage_metric_counter_inc(c);
 		 }},
-		{"prometheus-cpp", [&](long m) {
+		{"prometheus-cpp", [&pc](long m) {
+			 prometheus::Counter *p = &pc;
+
 			 for (long i = 0; i < m; i++)
-				 pc.Increment();
+				 p->Increment();
 		 }},
 		{"mutex", [&](long m) {
 			 for (long i = 0; i < m; i++) {
@@ -275,15 +289,31 @@ int main(int argc, char **argv)
 				 mc[0]++;
 			 }
 		 }},
+		{"triage-call", [tc](long m) {
+			 struct triage_metric_counter *c = tc;
+
+			 for (long i = 0; i < m; i++)
+				 (triage_metric_counter_inc)(c);
+		 }},
+		{"triage-global", [](long m) {
+			 for (long i = 0; i < m; i++)
+				 triage_metric_counter_inc(global_counter);
+		 }},
 	};
 	std::vector<Impl> inc4 = {
-		{"triage", [&](long m) {
+		{"triage", [tc4](long m) {
+			 struct triage_metric_counter *c[4] = {tc4[0], tc4[1],
+							      tc4[2], tc4[3]};
+
 			 for (long i = 0; i < m; i++)
-				 triage_metric_counter_inc(tc4[i & 3]);
+				 triage_metric_counter_inc(c[i & 3]);
 		 }},
-		{"prometheus-cpp", [&](long m) {
+		{"prometheus-cpp", [pc4](long m) {
+			 prometheus::Counter *p[4] = {pc4[0], pc4[1], pc4[2],
+						      pc4[3]};
+
 			 for (long i = 0; i < m; i++)
-				 pc4[i & 3]->Increment();
+				 p[i & 3]->Increment();
 		 }},
 		{"mutex", [&](long m) {
 			 for (long i = 0; i < m; i++) {
@@ -291,16 +321,27 @@ int main(int argc, char **argv)
 				 mc[i & 3]++;
 			 }
 		 }},
+		{"triage-call", [tc4](long m) {
+			 struct triage_metric_counter *c[4] = {tc4[0], tc4[1],
+							      tc4[2], tc4[3]};
+
+			 for (long i = 0; i < m; i++)
+				 (triage_metric_counter_inc)(c[i & 3]);
+		 }},
 	};
 	std::vector<Impl> observe = {
-		{"triage", [&](long m) {
+		{"triage", [th](long m) {
+			 struct triage_metric_histogram *h = th;
+
 			 for (long i = 0; i < m; i++)
 				 triage_metric_histogram_observe(
-					 th, values[i & 4095]);
+					 h, values[i & 4095]);
 		 }},
-		{"prometheus-cpp", [&](long m) {
+		{"prometheus-cpp", [&ph](long m) {
+			 prometheus::Histogram *p = &ph;
+
 			 for (long i = 0; i < m; i++)
-				 ph.Observe(values[i & 4095]);
+				 p->Observe(values[i & 4095]);
 		 }},
 	};
 
