@@ -636,6 +636,47 @@ static void past_fast_table(void **state)
 	free(text);
 }
 
+static pthread_key_t late_key;
+
+/* A destructor of another key, run after the metrics' own one. */
+static void late_update(void *arg)
+{
+	struct triage_metric_counter *c = arg;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		triage_metric_counter_inc(c);
+}
+
+static void *inc_then_exit(void *arg)
+{
+	int i;
+
+	pthread_setspecific(late_key, arg);
+	for (i = 0; i < 5; i++)
+		triage_metric_counter_inc(arg);
+	return NULL;
+}
+
+/* Updates made after the thread's cells were folded at its exit (in a
+ * later key's destructor) are kept too. */
+static void update_after_fold(void **state)
+{
+	struct triage_metric_counter *c;
+	pthread_t t;
+	char *text;
+
+	assert_int_equal(triage_metric_counter_new(&c, "late_total", "", NULL),
+			 0);
+	assert_int_equal(pthread_key_create(&late_key, late_update), 0);
+	assert_int_equal(pthread_create(&t, NULL, inc_then_exit, c), 0);
+	pthread_join(t, NULL);
+	pthread_key_delete(late_key);
+	text = expose(TRIAGE_METRIC_TEXT);
+	assert_int_equal((long)sample(text, "late_total"), 15);
+	free(text);
+}
+
 /* The middleware's path cap: past the limit, new paths are "other". */
 static void http_paths(void **state)
 {
@@ -674,6 +715,7 @@ int main(void)
 	    cmocka_unit_test(http_paths),
 	    cmocka_unit_test(counts_and_sums),
 	    cmocka_unit_test(past_fast_table),
+	    cmocka_unit_test(update_after_fold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
