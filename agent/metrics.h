@@ -47,7 +47,7 @@ struct metrics_family;
  * public handles (struct triage_metric_counter, ...) are series.
  */
 struct metrics_series {
-	uint64_t where; /* first cell, for triage.h */
+	uint64_t where; /* first cell, as triage.h's increment finds it */
 	uint32_t off;	/* first cell; unused by gauges */
 	uint64_t gauge; /* a gauge's value, the bits of a double */
 	struct metrics_family *fam;
@@ -136,10 +136,14 @@ double *metrics_cells_sum(uint32_t *n);
  * the update is lost. */
 uint64_t *metrics_cell_make(uint32_t off);
 
-/* The calling thread's cells (fast path state). triage.h's inline
- * increment reads triage_metric_chunks_, a copy of the table's first
- * TRIAGE_METRIC_FAST_CHUNKS_ entries at a fixed place in the thread. */
+/* Where triage.h's inline increment finds cell `off` (a series'
+ * `where`). */
 uint64_t metrics_where(uint32_t off);
+
+/* The calling thread's cells (fast path state). triage.h's inline
+ * increment reads triage_metric_chunks_ instead, a copy of the table's
+ * first TRIAGE_METRIC_FAST_CHUNKS_ entries at a fixed place in the
+ * thread. */
 struct metrics_tls {
 	uint64_t **chunks;
 	uint32_t nchunks;
