@@ -424,6 +424,37 @@ static void buckets(void **state)
 			 TRIAGE_EINVAL);
 }
 
+/* Which bucket a value lands in, with an even and an odd number of
+ * bounds (the search counts them two at a time): a bound is its own
+ * bucket's top, and NaN goes to +Inf. */
+static void bucket_edges(void **state)
+{
+	static const double even[] = {1, 2}, odd[] = {1, 2, 3};
+	static const double v[] = {1, -INFINITY, 1.5, 2, 3, INFINITY, NAN};
+	struct triage_metric_histogram *he, *ho;
+	char *text;
+	size_t i;
+
+	assert_int_equal(
+	    triage_metric_histogram_new(&he, "edge_even", "", NULL, even, 2),
+	    0);
+	assert_int_equal(
+	    triage_metric_histogram_new(&ho, "edge_odd", "", NULL, odd, 3), 0);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		triage_metric_histogram_observe(he, v[i]);
+		triage_metric_histogram_observe(ho, v[i]);
+	}
+	text = expose(TRIAGE_METRIC_TEXT);
+	assert_int_equal((long)sample(text, "edge_even_bucket{le=\"1\"}"), 2);
+	assert_int_equal((long)sample(text, "edge_even_bucket{le=\"2\"}"), 4);
+	assert_int_equal((long)sample(text, "edge_even_bucket{le=\"+Inf\"}"),
+			 7);
+	assert_int_equal((long)sample(text, "edge_odd_bucket{le=\"2\"}"), 4);
+	assert_int_equal((long)sample(text, "edge_odd_bucket{le=\"3\"}"), 5);
+	assert_int_equal((long)sample(text, "edge_odd_bucket{le=\"+Inf\"}"), 7);
+	free(text);
+}
+
 static void negotiate(void **state)
 {
 	static const struct {
@@ -716,6 +747,7 @@ int main(void)
 	    cmocka_unit_test(counts_and_sums),
 	    cmocka_unit_test(past_fast_table),
 	    cmocka_unit_test(update_after_fold),
+	    cmocka_unit_test(bucket_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
