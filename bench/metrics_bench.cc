@@ -12,7 +12,7 @@
  * update takes from the thread, shared cache lines included), so other
  * load on the machine does not count; with two threads, pinned to two
  * CPUs, both update the same metric at once and the figure is their
- * mean. triage is linked as the shared library a service would load.
+ * mean; one thread runs on each CPU in turn, round by round. triage is linked as the shared library a service would load.
  *
  * "triage" is the increment as a service compiles it (inlined,
  * triage.h) with the counter's handle in a local variable, as in a
@@ -97,8 +97,11 @@ void pin(int i)
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
-/* ns per operation: mean over `threads` threads of CPU time / n. */
-double measure(const Impl &impl, int threads, long n)
+/* ns per operation: mean over `threads` threads of CPU time / n. Thread
+ * i runs on CPU first + i: a one-thread figure taken on CPU 0 in some
+ * rounds and CPU 1 in others covers the same CPUs as a two-thread one,
+ * which matters on a VM whose two CPUs are not equally fast. */
+double measure(const Impl &impl, int threads, long n, int first)
 {
 	std::atomic<int> ready{0};
 	std::atomic<bool> go{false};
@@ -107,7 +110,7 @@ double measure(const Impl &impl, int threads, long n)
 
 	for (int i = 0; i < threads; i++)
 		t.emplace_back([&, i] {
-			pin(i);
+			pin(first + i);
 			ready++;
 			while (!go.load())
 				;
@@ -145,7 +148,7 @@ std::vector<double> compare(const std::vector<Impl> &impls, int threads,
 		for (size_t k = 0; k < impls.size(); k++) {
 			size_t i = (k + (size_t)r) % impls.size();
 
-			got[i].push_back(measure(impls[i], threads, n));
+			got[i].push_back(measure(impls[i], threads, n, r));
 		}
 	for (auto &g : got)
 		med.push_back(median(g));
