@@ -164,6 +164,15 @@ static inline uint64_t *metrics_cell(uint32_t off)
 	return NULL;
 }
 
+/* The calling thread's cell `off`, made on the thread's first update
+ * in its chunk; NULL only when memory runs out. */
+static inline uint64_t *metrics_cell_or_make(uint32_t off)
+{
+	uint64_t *p = metrics_cell(off);
+
+	return __builtin_expect(p != NULL, 1) ? p : metrics_cell_make(off);
+}
+
 static inline void metrics_count_bump(uint64_t *p, uint64_t n)
 {
 	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + n,

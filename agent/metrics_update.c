@@ -21,13 +21,9 @@ TRIAGE_API void(triage_metric_counter_inc)(struct triage_metric_counter *c)
 {
 	uint64_t *p;
 
-	if (__builtin_expect(c == NULL, 0))
-		return;
-	p = metrics_cell(c->s.off);
-	if (__builtin_expect(p == NULL, 0) &&
-	    (p = metrics_cell_make(c->s.off)) == NULL)
-		return;
-	metrics_count_bump(p, 1);
+	if (__builtin_expect(c != NULL, 1) &&
+	    (p = metrics_cell_or_make(c->s.off)) != NULL)
+		metrics_count_bump(p, 1);
 }
 
 /* Adds go to the counter's sum cell, its second. */
@@ -36,13 +32,9 @@ TRIAGE_API void triage_metric_counter_add(struct triage_metric_counter *c,
 {
 	uint64_t *p;
 
-	if (__builtin_expect(c == NULL, 0) || !(v > 0))
-		return;
-	p = metrics_cell(c->s.off + 1);
-	if (__builtin_expect(p == NULL, 0) &&
-	    (p = metrics_cell_make(c->s.off + 1)) == NULL)
-		return;
-	metrics_sum_bump(p, v);
+	if (__builtin_expect(c != NULL, 1) && v > 0 &&
+	    (p = metrics_cell_or_make(c->s.off + 1)) != NULL)
+		metrics_sum_bump(p, v);
 }
 
 static double from_bits(uint64_t b)
@@ -131,9 +123,7 @@ triage_metric_histogram_observe(struct triage_metric_histogram *h, double v)
 	off = h->s.off;
 	i = bucket_of(f->bounds, f->nbounds, v);
 	/* A series never straddles chunks: one lookup finds its cells. */
-	cells = metrics_cell(off);
-	if (__builtin_expect(cells == NULL, 0) &&
-	    (cells = metrics_cell_make(off)) == NULL)
+	if ((cells = metrics_cell_or_make(off)) == NULL)
 		return;
 	metrics_count_bump(&cells[i], 1);
 	metrics_sum_bump(&cells[f->nbounds + 1], v);
