@@ -12,16 +12,17 @@
  * update takes from the thread, shared cache lines included), so other
  * load on the machine does not count; with two threads, pinned to two
  * CPUs, both update the same metric at once and the figure is their
- * mean; one thread runs on each CPU in turn, round by round. triage is linked as the shared library a service would load.
+ * mean; one thread runs on each CPU in turn, round by round. triage
+ * is linked as the shared library a service would load.
  *
  * "triage" is the increment as a service compiles it (inlined,
  * triage.h) with the counter's handle in a local variable, as in a
  * loop; "triage-global" the same with the handle read from a global
  * each time, as a service that keeps its metrics in globals does;
  * "triage-call" calls the library's function, as a program built with
- * TRIAGE_NO_INLINE or another language's binding does. Every loop
- * copies its handles to locals first, so that none reloads them from
- * the closure.
+ * TRIAGE_NO_INLINE or another language's binding does. Every other
+ * loop copies its handles to locals first, so that none reloads them
+ * from the closure.
  */
 #include "triage.h"
 
